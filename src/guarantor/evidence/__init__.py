@@ -1,0 +1,3 @@
+"""evidence layer of Guarantor (see PRODUCT.md section 5)."""
+
+__all__: list[str] = []
