@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 __all__ = [
     "AgreementFile",
@@ -113,8 +113,8 @@ class ClauseDoc(_Doc):
 class IntervalDoc(_Doc):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    from_: dt.datetime = Field(alias="from")
-    until: dt.datetime | None = None
+    from_: AwareDatetime = Field(alias="from")
+    until: AwareDatetime | None = None
 
 
 class WindowDoc(_Doc):
@@ -181,7 +181,7 @@ class VersionDoc(_Doc):
     id: Id
     title: str
     adopted: dt.date
-    effective: dt.datetime
+    effective: AwareDatetime
     source: Id
     base: Id | None = None
 

@@ -1,0 +1,46 @@
+"""Composition root: settings -> a wired application. Nothing heavy happens at import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from guarantor.bootstrap.settings import Settings, load_settings
+from guarantor.services.ports import UnitOfWork
+
+__all__ = ["Application", "build_application"]
+
+
+@dataclass
+class Application:
+    settings: Settings
+
+    @cached_property
+    def engine(self) -> Engine:
+        from guarantor.storage.engine import make_engine
+
+        return make_engine(
+            self.settings.resolved_database_url, read_timeout_ms=self.settings.read_timeout_ms
+        )
+
+    def migrate(self) -> None:
+        from guarantor.storage.migrate import upgrade
+
+        upgrade(self.settings.resolved_database_url)
+
+    def unit_of_work(self) -> UnitOfWork:
+        from guarantor.storage.unit_of_work import SqlUnitOfWork
+
+        return SqlUnitOfWork(self.engine)
+
+    @property
+    def agreements_dir(self) -> Path:
+        return self.settings.agreements_dir
+
+
+def build_application(config_file: Path | None = None, **overrides: Any) -> Application:
+    return Application(load_settings(config_file, **overrides))
