@@ -11,6 +11,7 @@ import string
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import date
+from typing import Any
 
 from guarantor.agreement import model as m
 from guarantor.agreement.docerrors import suggest
@@ -75,7 +76,7 @@ def _duplicates(version: m.ResolvedVersion, origins: Origins) -> Iterator[Proble
 def _ref(
     origins: Origins,
     section: str,
-    item: object,
+    item: Any,
     field: tuple[str | int, ...],
     value: str,
     known: Iterable[str],
@@ -127,13 +128,13 @@ def _references(version: m.ResolvedVersion, origins: Origins) -> Iterator[Proble
             origins, "directives", directive, ("clause",), directive.clause, clauses, "clause"
         )
         for position, template in enumerate(directive.obligations):
-            for party in template.parties:
+            for party_id in template.parties:
                 yield from _ref(
                     origins,
                     "directives",
                     directive,
                     ("obligations", position),
-                    party,
+                    party_id,
                     parties,
                     "party",
                 )
@@ -206,7 +207,7 @@ def _commitments(version: m.ResolvedVersion, origins: Origins) -> Iterator[Probl
 
 
 def _directives(version: m.ResolvedVersion, origins: Origins) -> Iterator[Problem]:
-    rules = {}
+    rules: dict[str, list[m.Rule]] = {}
     for rule in version.rules:
         rules.setdefault(rule.id, []).append(rule)
     triggered = set()

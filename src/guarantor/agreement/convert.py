@@ -51,12 +51,14 @@ def party(doc: s.PartyDoc) -> m.Party:
 
 
 def zone(doc: s.ZoneDoc) -> m.Zone:
-    common = {"id": doc.id, "name": doc.name, "source": doc.source, "status": doc.status}
     if doc.buffer is not None:
         km = doc.buffer.get("km")
         return m.Zone(
-            **common,
-            kind="buffer",
+            doc.id,
+            doc.name,
+            "buffer",
+            doc.source,
+            doc.status,
             of=str(doc.buffer.get("of", "")),
             buffer_km=float(km) if isinstance(km, int | float) else None,
             note=doc.note,
@@ -65,15 +67,21 @@ def zone(doc: s.ZoneDoc) -> m.Zone:
         level = doc.admin_units.get("level", 1)
         units = doc.admin_units.get("units", [])
         return m.Zone(
-            **common,
-            kind="admin_units",
+            doc.id,
+            doc.name,
+            "admin_units",
+            doc.source,
+            doc.status,
             admin_level=int(level) if isinstance(level, int) else None,
             units=tuple(str(u) for u in units) if isinstance(units, list) else (),
             note=doc.note,
         )
     return m.Zone(
-        **common,
-        kind="geometry",
+        doc.id,
+        doc.name,
+        "geometry",
+        doc.source,
+        doc.status,
         geometry=doc.geometry,
         geometry_file=doc.geometry_file,
         note=doc.note,

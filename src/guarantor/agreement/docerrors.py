@@ -126,7 +126,7 @@ def _allowed_keys(model: type[BaseModel], path: Sequence[object]) -> list[str]:
         current = _strip_optional(info.annotation)
     if not _is_model(current):
         return []
-    return [info.alias or name for name, info in current.model_fields.items()]  # type: ignore[union-attr]
+    return [info.alias or name for name, info in current.model_fields.items()]
 
 
 def _is_model(value: object) -> typing.TypeGuard[type[BaseModel]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -178,7 +179,7 @@ class _Reader:
         info = convert.version_info(head, self.display(self.folder / "agreement.yaml"))
         sections: dict[str, list[Any]] = {sec: [] for sec in _LIST_SECTIONS}
         taxonomy = None
-        builders = {
+        builders: dict[str, Callable[[Any], Any]] = {
             "sources": convert.source,
             "parties": convert.party,
             "zones": convert.zone,

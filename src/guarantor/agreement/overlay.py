@@ -147,10 +147,8 @@ def apply_overlay(
         overlay.repeal(section, getattr(doc.repeal, section, []))
         overlay.amend(section, getattr(doc.amend, section))
         overlay.add(section, getattr(doc.add, section))
+    sections: dict[str, Any] = {sec: tuple(overlay.items[sec]) for sec in _SECTIONS}
     resolved = dataclasses.replace(
-        base,
-        version=info,
-        lineage=(*base.lineage, info),
-        **{sec: tuple(overlay.items[sec]) for sec in _SECTIONS},
+        base, version=info, lineage=(*base.lineage, info), **sections
     )
     return resolved, overlay.problems

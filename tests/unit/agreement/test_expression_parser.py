@@ -60,9 +60,7 @@ def test_unary_minus_binds_tighter_than_multiplication() -> None:
 
 
 def test_arithmetic_binds_tighter_than_comparison_and_multiplication_than_addition() -> None:
-    expected = Binary(
-        "<", Binary("+", IntLit(1), Binary("*", IntLit(2), IntLit(3))), IntLit(10)
-    )
+    expected = Binary("<", Binary("+", IntLit(1), Binary("*", IntLit(2), IntLit(3))), IntLit(10))
     assert tree("1 + 2 * 3 < 10") == expected
 
 

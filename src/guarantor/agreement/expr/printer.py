@@ -76,7 +76,7 @@ def _compound(expr: Expr) -> str:
         case Unary(op=op, operand=operand):
             text = f"{op}{_wrap(operand, UNARY_PRECEDENCE)}"
         case Ternary(condition=condition, then=then, otherwise=otherwise):
-            inner = TERNARY_PRECEDENCE
+            inner = TERNARY_PRECEDENCE + 1
             text = (
                 f"{_wrap(condition, inner)} ? {_wrap(then, inner)} : "
                 f"{_wrap(otherwise, TERNARY_PRECEDENCE)}"
