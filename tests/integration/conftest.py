@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -183,12 +184,18 @@ def build_version(
         when='weapon == "artillery" && calibre_mm >= calibre && in_zone("security-zone-artillery")',
         applies=(
             Interval(datetime(2015, 3, 1, tzinfo=UTC), datetime(2016, 1, 1, tzinfo=UTC)),
-            Interval(datetime(2020, 7, 27, 0, 0, tzinfo=KYIV), None),
+            Interval(datetime(2017, 1, 1, tzinfo=KYIV), datetime(2020, 7, 27, tzinfo=KYIV)),
         ),
         status="official",
         params={"calibre": 100},
         responsible="party-of-actor",
         revision="2015-02",
+    )
+    strengthened = replace(
+        violation,
+        applies=(Interval(datetime(2020, 7, 27, tzinfo=KYIV)),),
+        params={"calibre": 82},
+        revision="2020-07",
     )
     escalation = Rule(
         id="shelling-surge",
@@ -261,7 +268,7 @@ def build_version(
             severity=(SeverityLevel(1, "minor"), SeverityLevel(3, "serious")),
         ),
         clauses=(clause,),
-        rules=(violation, escalation),
+        rules=(violation, strengthened, escalation),
         directives=(directive,),
         commitments=(commitment,),
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import replace
@@ -15,11 +14,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Engine
 
+from factories import minimal_agreement, write_agreement
+from guarantor.agreement.canonical import content_hash
+from guarantor.agreement.checks import check_agreement
+from guarantor.agreement.loader import read_agreement
 from guarantor.agreement.model import ResolvedVersion
 from guarantor.errors import NotFound, StorageError
 from guarantor.storage import (
     SqlUnitOfWork,
-    canonical_json,
     current_revision,
     head_revision,
     make_engine,
@@ -34,7 +36,7 @@ MakeVersion = Callable[..., ResolvedVersion]
 
 
 def hash_of(version: ResolvedVersion) -> str:
-    return hashlib.sha256(canonical_json(version).encode()).hexdigest()
+    return content_hash(version)
 
 
 def store(engine: Engine, version: ResolvedVersion) -> bool:
@@ -75,6 +77,36 @@ def test_a_stored_version_reads_back_equal_to_the_original(
     assert hash_of(again) == hash_of(version)
 
 
+def test_versions_read_from_an_agreement_folder_with_an_overlay_read_back_equal(
+    migrated_engine: Engine, tmp_path: Path
+) -> None:
+    surge = minimal_agreement()["rules"][1]
+    surge["params"] = {"k": 3, "n": 5}
+    overlay = {
+        "version": {
+            "id": "v2",
+            "title": "Strengthened",
+            "adopted": "2020-07-22",
+            "effective": "2020-07-27T00:01:00+03:00",
+            "source": "text",
+            "base": "v1",
+        },
+        "amend": {"rules": [surge]},
+    }
+    loaded = check_agreement(
+        read_agreement(write_agreement(tmp_path / "a", overlays={"v2": overlay}))
+    )
+    assert not loaded.errors
+    versions = [loaded.version("v1"), loaded.version("v2")]
+    assert [r.revision for r in versions[1].rules if r.id == "surge"] == ["v1", "v2"]
+    for version in versions:
+        assert store(migrated_engine, version) is True
+    with SqlUnitOfWork(migrated_engine, read_only=True) as uow:
+        again = [uow.agreements.get("tiny", v.version.id) for v in versions]
+    assert again == versions
+    assert [content_hash(v) for v in again] == [content_hash(v) for v in versions]
+
+
 def test_the_parts_of_a_version_are_queryable_in_their_own_tables(
     make_version: MakeVersion, migrated_engine: Engine
 ) -> None:
@@ -97,7 +129,7 @@ def test_the_parts_of_a_version_are_queryable_in_their_own_tables(
         "parties": 3,
         "zones": 3,
         "clauses": 1,
-        "rules": 2,
+        "rules": 3,
         "directives": 1,
         "commitments": 1,
     }

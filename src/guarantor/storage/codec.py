@@ -12,6 +12,11 @@ dataclass. The canonical document of a version is ``to_jsonable(version)``:
 :func:`canonical_json` serialises it with sorted keys and no spaces, so equal versions give
 equal text. The document is what :mod:`guarantor.storage.repositories` reads back, so a round
 trip through the database gives an equal version (GeoJSON arrays come back as lists).
+
+Why not :mod:`guarantor.agreement.canonical`: that document is built for the content hash, over
+meaning, so it is lossy on purpose (file names left out, integral floats written as integers,
+expressions reprinted). The stored document must give back the very same objects, so it keeps
+every field as it is; the hash stored beside it is still ``agreement.canonical.content_hash``.
 """
 
 from __future__ import annotations

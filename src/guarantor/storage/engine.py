@@ -71,7 +71,7 @@ def normalize_url(url: str) -> URL:
     except sa.exc.ArgumentError as exc:
         raise StorageError(
             f"database URL {url!r} does not parse: {exc}; expected a URL such as {_EXAMPLES}; "
-            "fix: correct the database URL in the settings"
+            "fix: correct GUARANTOR_DATABASE_URL (or database_url in the config file)"
         ) from exc
     if parsed.drivername in ("postgresql", "postgres"):
         return parsed.set(drivername="postgresql+psycopg")
@@ -114,17 +114,18 @@ def make_engine(url: str, *, read_timeout_ms: int = 5000, busy_timeout_ms: int =
 class _StatementClock:
     """Tells SQLite's progress handler when the running statement is past its deadline."""
 
-    __slots__ = ("deadline", "fired", "limit_ms")
+    __slots__ = ("deadline", "fired")
 
     def __init__(self) -> None:
         self.deadline: float | None = None
         self.fired = False
-        self.limit_ms = 0
 
     def start(self, limit_ms: int) -> None:
-        self.limit_ms = limit_ms
         self.fired = False
         self.deadline = time.monotonic() + limit_ms / 1000 if limit_ms > 0 else None
+
+    def stop(self) -> None:
+        self.deadline = None
 
     def check(self) -> int:
         if self.deadline is not None and time.monotonic() > self.deadline:
@@ -194,6 +195,21 @@ def _sqlite_engine(url: URL, options: dict[str, int]) -> Engine:
             return
         limit = int(conn.get_execution_options().get(READ_TIMEOUT_OPTION, 0))
         clock.start(limit if _is_read(statement) else 0)
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(conn: sa.Connection) -> None:
+        # A read's clock runs on while its rows are fetched; the end of the transaction
+        # stops it, so a COMMIT long after a quick read is never cut.
+        clock = conn.info.get(_CLOCK)
+        if clock is not None:
+            clock.stop()
+
+    @event.listens_for(engine, "reset")
+    def _on_reset(dbapi_connection: Any, connection_record: Any, reset_state: Any) -> None:
+        clock = connection_record.info.get(_CLOCK)
+        if clock is not None:
+            clock.stop()
 
     return engine
 
@@ -272,7 +288,7 @@ def writer_connection(engine: Engine) -> Iterator[sa.Connection]:
 
 _SCHEMA_HINT = (
     "the database schema is not the one this version of Guarantor expects; "
-    "fix: apply the migrations with guarantor.storage.upgrade(url) (Alembic, head revision)"
+    "fix: run `guarantor db upgrade` (or guarantor.storage.upgrade(url) in code)"
 )
 
 
@@ -287,15 +303,15 @@ def _translate_error(ctx: ExceptionContext) -> BaseException | None:
     if ctx.connection is None and isinstance(ctx.sqlalchemy_exception, sa.exc.OperationalError):
         return StorageError(
             f"cannot reach the database {where}: {text}; fix: check that the server is running "
-            "and that the URL's host, port, user, password and database (or the SQLite file's "
-            f"folder) are right; URL examples: {_EXAMPLES}"
+            "and that GUARANTOR_DATABASE_URL has the right host, port, user, password and "
+            f"database (or SQLite file); URL examples: {_EXAMPLES}"
         )
     if sqlstate == "57014" or (text == "interrupted" and _clock_fired(ctx)):
         limit = _limit_of(ctx)
         return StorageError(
             f"a read on {where} ran longer than its time limit of {limit} ms and was stopped; "
             "fix: narrow the query (filters, a smaller date range, paging) or raise "
-            "read_timeout_ms in the settings"
+            "GUARANTOR_READ_TIMEOUT_MS (read_timeout_ms)"
         )
     if sqlstate == "55P03" or text.startswith("database is locked"):
         return StorageError(

@@ -85,7 +85,7 @@ def require_current(url: str | Engine) -> None:
         state = "has no Guarantor schema" if found is None else f"is at revision {found!r}"
         raise StorageError(
             f"the database {where} {state}, but this version of Guarantor needs revision "
-            f"{head!r}; fix: apply the migrations with guarantor.storage.upgrade(url)"
+            f"{head!r}; fix: run `guarantor db upgrade` (or guarantor.storage.upgrade(url))"
         )
 
 

@@ -1,38 +1,26 @@
 """Repositories: the agreements store as collections of domain objects, over one connection.
 
 A repository never commits: it works inside the transaction of the
-:class:`~guarantor.storage.unit_of_work.SqlUnitOfWork` that made it.
+:class:`~guarantor.storage.unit_of_work.SqlUnitOfWork` that made it. They implement the ports
+of :mod:`guarantor.services.ports` (``StoredVersion`` is the port's own dataclass).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
 from guarantor.agreement.model import ResolvedVersion
 from guarantor.errors import NotFound, StorageError
+from guarantor.services.ports import StoredVersion
 from guarantor.storage import codec, tables
 
 __all__ = ["AgreementRepository", "StoredVersion"]
 
 _HASH = re.compile(r"^[0-9a-f]{64}$")
-
-
-@dataclass(frozen=True, slots=True)
-class StoredVersion:
-    """What the store knows about one stored version, without its document."""
-
-    agreement_id: str
-    version_id: str
-    title: str
-    adopted: date
-    effective: datetime
-    content_hash: str
-    loaded_at: datetime
 
 
 def _now() -> datetime:

@@ -187,7 +187,8 @@ rules = sa.Table(
     sa.Column("responsible", sa.String(ID_LENGTH), nullable=True),
     _status(),
     _text("rationale"),
-    sa.PrimaryKeyConstraint("agreement_id", "version_id", "id"),
+    # An amended rule keeps its earlier revision (clipped in time) in the resolved version.
+    sa.PrimaryKeyConstraint("agreement_id", "version_id", "id", "revision"),
     _version_fk(),
 )
 
@@ -226,4 +227,5 @@ commitments = sa.Table(
 )
 
 child_tables: tuple[sa.Table, ...] = (parties, zones, clauses, rules, directives, commitments)
-"""The tables that hold the parts of one version, keyed on (agreement_id, version_id, id)."""
+"""The tables that hold the parts of one version, keyed on (agreement_id, version_id, id) and,
+for rules, the revision too."""

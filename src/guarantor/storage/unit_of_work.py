@@ -27,6 +27,7 @@ from typing import Self
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from guarantor.services import ports
 from guarantor.storage.engine import writer_connection
 from guarantor.storage.repositories import AgreementRepository
 
@@ -36,7 +37,7 @@ __all__ = ["SqlUnitOfWork"]
 class SqlUnitOfWork:
     """A transaction on ``engine`` with the repositories bound to it (a context manager)."""
 
-    agreements: AgreementRepository
+    agreements: ports.AgreementRepository  # typed as the port: the services see only that
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self._engine = engine

@@ -27,8 +27,10 @@ def run(
     return check(parse(source), params=params, zones=ZONES, expect=expect)
 
 
-def only_issue(source: str, **kwargs: object) -> ExprIssue:
-    result = run(source, **kwargs)  # type: ignore[arg-type]
+def only_issue(
+    source: str, *, expect: str | None = "bool", params: Mapping[str, object] = PARAMS
+) -> ExprIssue:
+    result = run(source, expect=expect, params=params)
     assert len(result.issues) == 1, [issue.render() for issue in result.issues]
     return result.issues[0]
 

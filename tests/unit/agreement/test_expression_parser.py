@@ -116,6 +116,8 @@ def test_nodes_carry_their_character_offsets() -> None:
 def test_a_node_in_parentheses_spans_the_parentheses_of_its_operands() -> None:
     expr = parse("(a) && (b)")
     assert (expr.start, expr.end) == (0, 10)
+    member = parse("(params).x")
+    assert (member.start, member.end) == (0, 10)
 
 
 def test_the_lexer_ends_with_an_eof_token_at_the_end_of_the_source() -> None:
@@ -279,3 +281,16 @@ def test_any_tree_prints_to_text_that_parses_back_to_the_same_tree(expr: Expr) -
     text = canonical(expr)
     assert tree(text) == expr
     assert canonical(parse(text)) == text
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["(" * 400 + "a" + ")" * 400, "!" * 600 + "a", "[" * 300, " || ".join(["a"] * 600)],
+)
+def test_absurdly_deep_nesting_is_a_syntax_error_not_a_crash(source: str) -> None:
+    assert "nested too deeply" in parse_error(source).message
+
+
+def test_a_long_but_reasonable_chain_still_parses_and_prints() -> None:
+    expr = parse(" || ".join(["has(lat)"] * 99))
+    assert canonical(expr).count("||") == 98

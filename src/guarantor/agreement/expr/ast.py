@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
+from typing import cast
 
 __all__ = [
     "ATOM_PRECEDENCE",
@@ -33,6 +34,8 @@ __all__ = [
     "StringLit",
     "Ternary",
     "Unary",
+    "children",
+    "deepest",
     "precedence",
     "strip_positions",
 ]
@@ -200,3 +203,26 @@ def strip_positions(expr: Expr) -> Expr:
         if f.name not in ("start", "end")
     }
     return replace(expr, start=0, end=0, **changes)  # type: ignore[arg-type]
+
+
+def children(expr: Expr) -> tuple[Expr, ...]:
+    """The direct sub-expressions of ``expr``, in source order."""
+    found: list[Expr] = []
+    for f in fields(expr):
+        value = getattr(expr, f.name)
+        if isinstance(value, Node):
+            found.append(cast("Expr", value))
+        elif isinstance(value, tuple):
+            found.extend(value)
+    return tuple(found)
+
+
+def deepest(expr: Expr, limit: int) -> Expr | None:
+    """A node nested more than ``limit`` levels deep in ``expr``, or ``None``; not recursive."""
+    stack = [(expr, 1)]
+    while stack:
+        node, level = stack.pop()
+        if level > limit:
+            return node
+        stack.extend((child, level + 1) for child in reversed(children(node)))
+    return None

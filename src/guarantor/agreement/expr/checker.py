@@ -10,15 +10,12 @@ above it.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from guarantor.agreement.expr.ast import (
     BINARY_PRECEDENCE,
     Binary,
-    BoolLit,
     Call,
     Expr,
     FloatLit,
@@ -27,8 +24,6 @@ from guarantor.agreement.expr.ast import (
     IntLit,
     ListExpr,
     Member,
-    Node,
-    NullLit,
     StringLit,
     Ternary,
     Unary,
@@ -36,11 +31,14 @@ from guarantor.agreement.expr.ast import (
 )
 from guarantor.agreement.expr.printer import canonical, quote
 from guarantor.agreement.expr.types import (
+    LITERAL_TYPES,
     NUMBER,
+    ORDERED,
     arithmetic_type,
     assignable,
     element_type,
     unify,
+    valid_literal,
     value_type,
 )
 from guarantor.agreement.fields import FUNCTIONS, INCIDENT_FIELDS, FunctionSpec
@@ -48,14 +46,6 @@ from guarantor.agreement.fields import FUNCTIONS, INCIDENT_FIELDS, FunctionSpec
 __all__ = ["CheckResult", "ExprIssue", "check"]
 
 _TM = "type_mismatch"
-_ORDERED = frozenset({"int", "float", "string", "timestamp", "duration"})
-_LITERALS: Mapping[type[Node], str] = {
-    IntLit: "int",
-    FloatLit: "float",
-    StringLit: "string",
-    BoolLit: "bool",
-    NullLit: "null",
-}
 _EXAMPLES = {
     "bool": "severity >= 3",
     "int": "3",
@@ -74,8 +64,6 @@ _ARITHMETIC_EXPECTED = {
     "%": "two ints",
 }
 _ZONE_FUNCTIONS = frozenset({"in_zone", "distance_km", "within_km"})
-_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})")
-_DURATION = re.compile(r"\d+[smhdw]")
 _LITERAL_FORMATS = {
     "timestamp": ('an RFC 3339 time with an offset or Z, e.g. "2015-02-15T00:00:00+02:00"'),
     "duration": 'a whole number and a unit s, m, h, d or w, e.g. "24h"',
@@ -125,13 +113,9 @@ def check(
     checker = _Checker(params, zones)
     found = checker.visit(expr)
     if expect is not None and found is not None and not assignable(found, expect):
-        checker.report(
-            expr.start,
-            _show(expr, found),
-            f"{_a(expect)} expression, e.g. {_EXAMPLES.get(expect, expect)}",
-            _condition_fix(expr, found) if expect == "bool" else f"make it a {expect}",
-            "type_mismatch",
-        )
+        wanted = f"{_a(expect)} expression, e.g. {_EXAMPLES.get(expect, expect)}"
+        fix = _condition_fix(expr, found) if expect == "bool" else f"make it {_a(expect)}"
+        checker.report(expr, _show(expr, found), wanted, fix)
     issues = tuple(sorted(checker.issues, key=lambda issue: issue.position))
     return CheckResult(
         type=None if issues else found,
@@ -170,18 +154,6 @@ def _is_zero(expr: Expr) -> bool:
     return isinstance(expr, IntLit | FloatLit) and expr.value == 0
 
 
-def _valid_literal(function: str, text: str) -> bool:
-    if function == "duration":
-        return _DURATION.fullmatch(text) is not None
-    if _RFC3339.fullmatch(text.upper()) is None:
-        return False
-    try:
-        datetime.fromisoformat(text.upper())
-    except ValueError:
-        return False
-    return True
-
-
 class _Checker:
     def __init__(self, params: Mapping[str, object], zones: Collection[str]) -> None:
         self.params = params
@@ -209,7 +181,7 @@ class _Checker:
         self.report(position, f"unknown {kind} '{name}'", expected, fix, f"unknown_{kind}")
 
     def visit(self, expr: Expr) -> str | None:
-        literal = _LITERALS.get(type(expr))
+        literal = LITERAL_TYPES.get(type(expr))
         if literal is not None:
             return literal
         result: str | None = None
@@ -330,8 +302,8 @@ class _Checker:
         if not isinstance(arg, StringLit):
             found = _show(arg, self.visit(arg) or "error")
             self.report(arg, found, f"a string literal: {expected}", fix, "bad_argument")
-        elif not _valid_literal(spec.name, arg.value):
-            if spec.name == "timestamp" and _valid_literal(spec.name, arg.value + "Z"):
+        elif not valid_literal(spec.name, arg.value):
+            if spec.name == "timestamp" and valid_literal(spec.name, arg.value + "Z"):
                 fix = f"add an offset such as Z or +02:00, e.g. {quote(arg.value + 'Z')}"
             found = f"{spec.name} literal {canonical(arg)}"
             self.report(arg, found, expected, fix, "bad_literal")
@@ -401,8 +373,8 @@ class _Checker:
 
     def comparison(self, expr: Binary, left: str, right: str) -> None:
         op = expr.op
-        if op not in ("==", "!=") and (left not in _ORDERED or right not in _ORDERED):
-            side, found = (expr.left, left) if left not in _ORDERED else (expr.right, right)
+        if op not in ("==", "!=") and (left not in ORDERED or right not in ORDERED):
+            side, found = (expr.left, left) if left not in ORDERED else (expr.right, right)
             expected = f"a number, string, timestamp or duration on both sides of '{op}'"
             fix = f"'{op}' orders values; compare {found} values with == or !="
             self.report(side, _show(side, found), expected, fix)

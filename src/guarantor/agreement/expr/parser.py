@@ -23,12 +23,17 @@ from guarantor.agreement.expr.ast import (
     StringLit,
     Ternary,
     Unary,
+    deepest,
 )
 from guarantor.agreement.expr.ast import Binary as BinaryNode
 from guarantor.agreement.expr.lexer import Token, tokenize
 from guarantor.errors import ExpressionError
 
-__all__ = ["parse"]
+__all__ = ["MAX_DEPTH", "parse"]
+
+MAX_DEPTH = 100
+"""How deeply a tree may nest; deeper text is refused so no later walk can overflow."""
+_MAX_NESTING = 48  # brackets, unary operators and ternaries; each costs ~7 parser frames
 
 _OPERAND = 'an operand such as severity, 3 or "shelling"'
 _LOWEST_BINARY = min(BINARY_PRECEDENCE.values())
@@ -37,7 +42,21 @@ _CLOSERS = {"(": ")", "[": "]"}
 
 def parse(source: str) -> Expr:
     """Parse ``source`` into a tree; raise :class:`ExpressionError` at the first mistake."""
-    return _Parser(source).parse()
+    tree = _Parser(source).parse()
+    deep = deepest(tree, MAX_DEPTH)
+    if deep is not None:
+        raise _too_deep(source, deep.start)
+    return tree
+
+
+def _too_deep(source: str, position: int) -> ExpressionError:
+    return ExpressionError(
+        f"expression nested too deeply at position {position}",
+        position=position,
+        expected=f"at most {MAX_DEPTH} levels of operators and {_MAX_NESTING} of brackets",
+        fix="split the rule, drop redundant brackets, or use 'x in [a, b, ...]' for long || chains",
+        source=source,
+    )
 
 
 def _describe(token: Token) -> str:
@@ -49,6 +68,7 @@ class _Parser:
         self.source = source
         self.tokens = tokenize(source)
         self.index = 0
+        self.nesting = 0
 
     # -- token helpers -------------------------------------------------------------------
 
@@ -118,7 +138,19 @@ class _Parser:
             fix=fix,
         )
 
+    def nested(self) -> None:
+        self.nesting += 1
+        if self.nesting > _MAX_NESTING:
+            raise _too_deep(self.source, self.peek().start)
+
     def expression(self) -> Expr:
+        self.nested()
+        try:
+            return self.ternary()
+        finally:
+            self.nesting -= 1
+
+    def ternary(self) -> Expr:
         start = self.peek().start
         condition = self.binary(_LOWEST_BINARY)
         question = self.peek()
@@ -128,11 +160,11 @@ class _Parser:
         then = self.binary(_LOWEST_BINARY)
         colon = self.peek()
         if colon.kind != ":":
-            raise self.error(
-                colon,
-                expected="':' followed by the value when the condition is false",
-                fix=f"add ': <value>' for the '?' at position {question.start}",
-            )
+            fix = f"add ': <value>' for the '?' at position {question.start}"
+            if colon.kind == "?":
+                fix = "put the nested '? :' between the '?' and ':' in parentheses"
+            expected = "':' followed by the value when the condition is false"
+            raise self.error(colon, expected, fix)
         self.advance()
         otherwise = self.expression()
         return Ternary(condition, then, otherwise, start=start, end=self.last_end())
@@ -153,12 +185,13 @@ class _Parser:
         token = self.peek()
         if token.kind in ("!", "-"):
             self.advance()
+            self.nested()
             operand = self.unary()
+            self.nesting -= 1
             return Unary(token.kind, operand, start=token.start, end=self.last_end())
-        return self.postfix(self.primary())
+        return self.postfix(self.primary(), token.start)
 
-    def postfix(self, expr: Expr) -> Expr:
-        start = expr.start
+    def postfix(self, expr: Expr, start: int) -> Expr:
         while True:
             token = self.peek()
             if token.kind == ".":

@@ -8,11 +8,33 @@ empty list. ``int`` widens to ``float``; ``number`` (used in
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from types import MappingProxyType
 
-__all__ = ["NUMBER", "arithmetic_type", "assignable", "element_type", "unify", "value_type"]
+from guarantor.agreement.expr.ast import BoolLit, FloatLit, IntLit, Node, NullLit, StringLit
+
+__all__ = [
+    "LITERAL_TYPES",
+    "NUMBER",
+    "ORDERED",
+    "arithmetic_type",
+    "assignable",
+    "element_type",
+    "unify",
+    "valid_literal",
+    "value_type",
+]
 
 NUMBER = frozenset({"int", "float"})
+ORDERED = frozenset({"int", "float", "string", "timestamp", "duration"})
+"""The types ``< <= > >=`` accept (numbers with numbers, otherwise the same type)."""
+LITERAL_TYPES: Mapping[type[Node], str] = MappingProxyType(
+    {IntLit: "int", FloatLit: "float", StringLit: "string", BoolLit: "bool", NullLit: "null"}
+)
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})")
+_DURATION = re.compile(r"\d+[smhdw]")
 _TIME_ARITHMETIC = {
     ("+", "string", "string"): "string",
     ("+", "timestamp", "duration"): "timestamp",
@@ -81,3 +103,20 @@ def arithmetic_type(op: str, left: str, right: str) -> str | None:
             return "int"
         return None if op == "%" else "float"
     return _TIME_ARITHMETIC.get((op, left, right))
+
+
+def valid_literal(function: str, text: str) -> bool:
+    """Whether ``text`` is a valid argument literal of ``timestamp`` or ``duration``.
+
+    A timestamp is RFC 3339 with an explicit offset or Z (a real date and time); a duration
+    is a whole number and one unit of s, m, h, d or w.
+    """
+    if function == "duration":
+        return _DURATION.fullmatch(text) is not None
+    if _RFC3339.fullmatch(text.upper()) is None:
+        return False
+    try:
+        datetime.fromisoformat(text.upper())
+    except ValueError:
+        return False
+    return True

@@ -33,12 +33,12 @@ def _key() -> list[sa.Column[Any]]:
     ]
 
 
-def _child(name: str, *columns: sa.Column[Any]) -> None:
+def _child(name: str, *columns: sa.Column[Any], key: tuple[str, ...] = ()) -> None:
     op.create_table(
         name,
         *_key(),
         *columns,
-        sa.PrimaryKeyConstraint("agreement_id", "version_id", "id", name=f"pk_{name}"),
+        sa.PrimaryKeyConstraint("agreement_id", "version_id", "id", *key, name=f"pk_{name}"),
         sa.ForeignKeyConstraint(
             ["agreement_id", "version_id"],
             ["agreement_versions.agreement_id", "agreement_versions.version_id"],
@@ -125,6 +125,7 @@ def upgrade() -> None:
         sa.Column("responsible", ID, nullable=True),
         sa.Column("status", sa.String(20), nullable=False),
         _text("rationale"),
+        key=("revision",),  # an amended rule keeps its earlier revision
     )
     _child(
         "directives",

@@ -1,0 +1,3 @@
+"""Importers: one module per input layout."""
+
+__all__: list[str] = []
