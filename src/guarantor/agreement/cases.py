@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from guarantor.agreement.docerrors import problems_from_validation, suggest
 from guarantor.agreement.fields import INCIDENT_FIELDS
 from guarantor.agreement.loader import LoadedAgreement
+from guarantor.agreement.schema import Id
 from guarantor.agreement.yamlsource import SourceIndex, read_yaml
 from guarantor.errors import Problem
 
@@ -44,7 +45,7 @@ class Expectation(_Doc):
 
 class Case(_Doc):
     name: str
-    version: str
+    version: Id
     incidents: list[dict[str, Any]]
     expect: Expectation
 
@@ -89,9 +90,15 @@ def _check_case(
     known_versions = [v.version.id for v in agreement.versions]
     if case.version not in known_versions:
         hint = suggest(case.version, known_versions)
-        return [Problem(index.locate((*where, "version")), f"version '{case.version}'",
-                        "one of " + ", ".join(known_versions),
-                        (hint + " " if hint else "") + "name an existing version", "unknown_version")]
+        return [
+            Problem(
+                index.locate((*where, "version")),
+                f"version '{case.version}'",
+                "one of " + ", ".join(known_versions),
+                (hint + " " if hint else "") + "name an existing version",
+                "unknown_version",
+            )
+        ]
     problems: list[Problem] = []
     ids = set()
     for n, incident in enumerate(case.incidents):
@@ -104,13 +111,25 @@ def _check_case(
         path = (*where, "expect", kind)
         if rule not in rule_ids:
             hint = suggest(rule, rule_ids)
-            problems.append(Problem(index.locate(path), f"rule '{rule}' in case '{case.name}'",
-                                    "a rule id of that version", (hint + " " if hint else "")
-                                    + "correct the rule id", "unknown_reference"))
+            problems.append(
+                Problem(
+                    index.locate(path),
+                    f"rule '{rule}' in case '{case.name}'",
+                    "a rule id of that version",
+                    (hint + " " if hint else "") + "correct the rule id",
+                    "unknown_reference",
+                )
+            )
         if incident_id not in ids:
-            problems.append(Problem(index.locate(path), f"incident '{incident_id}' (entry {n})",
-                                    "the id of one of the case's incidents",
-                                    "correct the incident id", "unknown_reference"))
+            problems.append(
+                Problem(
+                    index.locate(path),
+                    f"incident '{incident_id}' (entry {n})",
+                    "the id of one of the case's incidents",
+                    "correct the incident id",
+                    "unknown_reference",
+                )
+            )
     return problems
 
 
@@ -119,19 +138,37 @@ def _check_incident(
 ) -> list[Problem]:
     problems = []
     if "id" not in incident:
-        problems.append(Problem(index.locate(path), "an incident without id", "id: i1",
-                                "give each incident an id", "missing_key"))
+        problems.append(
+            Problem(
+                index.locate(path),
+                "an incident without id",
+                "id: i1",
+                "give each incident an id",
+                "missing_key",
+            )
+        )
     for key, value in incident.items():
         if key not in INCIDENT_FIELDS:
             hint = suggest(key, list(INCIDENT_FIELDS))
-            problems.append(Problem(index.locate((*path, key, "__key__")), f"field '{key}'",
-                                    "an incident field (docs/agreement-format.md)",
-                                    (hint + " " if hint else "") + "rename or remove it",
-                                    "unknown_field"))
+            problems.append(
+                Problem(
+                    index.locate((*path, key, "__key__")),
+                    f"field '{key}'",
+                    "an incident field (docs/agreement-format.md)",
+                    (hint + " " if hint else "") + "rename or remove it",
+                    "unknown_field",
+                )
+            )
         elif key == "time" and not _aware(value):
-            problems.append(Problem(index.locate((*path, key)), repr(value),
-                                    "an RFC 3339 time with offset, e.g. 2015-02-15T01:00:00+02:00",
-                                    "add the UTC offset", "timezone_aware"))
+            problems.append(
+                Problem(
+                    index.locate((*path, key)),
+                    repr(value),
+                    "an RFC 3339 time with offset, e.g. 2015-02-15T01:00:00+02:00",
+                    "add the UTC offset",
+                    "timezone_aware",
+                )
+            )
     return problems
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-__all__ = ["INCIDENT_FIELDS", "FUNCTIONS", "FieldSpec", "FunctionSpec"]
+__all__ = ["FUNCTIONS", "INCIDENT_FIELDS", "FieldSpec", "FunctionSpec"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,10 +41,15 @@ def _items(
         if raw is None:
             continue
         if not isinstance(raw, list):
-            problems.append(Problem(
-                index.locate((*prefix, section)), f"a {type(raw).__name__} under '{section}'",
-                f"a list of items, each starting with '- ', e.g. '{section}:\\n  - id: ...'",
-                "write the section as a YAML list", "not_a_list"))
+            problems.append(
+                Problem(
+                    index.locate((*prefix, section)),
+                    f"a {type(raw).__name__} under '{section}'",
+                    f"a list of items, each starting with '- ', e.g. '{section}:\\n  - id: ...'",
+                    "write the section as a YAML list",
+                    "not_a_list",
+                )
+            )
             continue
         good = []
         for position, item in enumerate(raw):
@@ -77,8 +82,12 @@ def _without_unknown_keys(model: type[M], item: Any, exc: ValidationError) -> M 
 
 
 def _rest(
-    data: dict[str, Any], model: type[M], index: SourceIndex, prefix: tuple[str | int, ...],
-    problems: list[Problem], drop: set[str],
+    data: dict[str, Any],
+    model: type[M],
+    index: SourceIndex,
+    prefix: tuple[str | int, ...],
+    problems: list[Problem],
+    drop: set[str],
 ) -> M | None:
     rest = {k: v for k, v in data.items() if k not in drop}
     try:

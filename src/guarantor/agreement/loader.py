@@ -124,9 +124,14 @@ class _Reader:
             return None, index
         if not isinstance(data, dict):
             self.problems.append(
-                Problem(Location(display, 1, 1), f"a {type(data).__name__}",
-                        "a mapping of sections, e.g. 'clauses:'",
-                        "start the file with section keys", "not_a_mapping"))
+                Problem(
+                    Location(display, 1, 1),
+                    f"a {type(data).__name__}",
+                    "a mapping of sections, e.g. 'clauses:'",
+                    "start the file with section keys",
+                    "not_a_mapping",
+                )
+            )
             return None, index
         validate = validate_overlay_file if overlay else validate_agreement_file
         doc, found = validate(data, index)

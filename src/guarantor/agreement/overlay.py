@@ -148,7 +148,5 @@ def apply_overlay(
         overlay.amend(section, getattr(doc.amend, section))
         overlay.add(section, getattr(doc.add, section))
     sections: dict[str, Any] = {sec: tuple(overlay.items[sec]) for sec in _SECTIONS}
-    resolved = dataclasses.replace(
-        base, version=info, lineage=(*base.lineage, info), **sections
-    )
+    resolved = dataclasses.replace(base, version=info, lineage=(*base.lineage, info), **sections)
     return resolved, overlay.problems

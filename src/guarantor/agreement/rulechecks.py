@@ -11,6 +11,7 @@ from guarantor.agreement.docerrors import suggest
 from guarantor.agreement.expr import check, parse
 from guarantor.agreement.fields import INCIDENT_FIELDS
 from guarantor.agreement.origins import Origins
+from guarantor.agreement.vocabulary_check import unknown_vocabulary
 from guarantor.errors import ExpressionError, Location, Problem
 
 __all__ = ["check_applies", "check_rule"]
@@ -86,6 +87,18 @@ def _check_expression(
             "expression_syntax",
         )
         return
+    for literal, name, known in unknown_vocabulary(tree, version.taxonomy):
+        hint = suggest(literal.value, known)
+        yield _rule_problem(
+            _in_expression(location, literal.start, rule.when),
+            f'{name} "{literal.value}", which the taxonomy does not define (position '
+            f"{literal.start} of the expression)",
+            f"a {name} id of the taxonomy: "
+            + ", ".join(known[:10])
+            + ("..." if len(known) > 10 else ""),
+            (hint + " " if hint else "") + "correct the id or add it to the taxonomy",
+            "unknown_vocabulary",
+        )
     result = check(tree, params=rule.params, zones=[z.id for z in version.zones], expect="bool")
     for issue in result.issues:
         yield _rule_problem(

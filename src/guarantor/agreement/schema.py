@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 __all__ = [
     "AgreementFile",
@@ -21,6 +21,7 @@ __all__ = [
     "CommitmentDoc",
     "DirectiveDoc",
     "GeofenceDoc",
+    "Id",
     "IntervalDoc",
     "ObligationDoc",
     "OverlayFile",
@@ -34,7 +35,17 @@ __all__ = [
     "ZoneDoc",
 ]
 
-Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=80)]
+
+def _date_as_text(value: object) -> object:
+    """YAML reads an unquoted ``2015-02-12`` as a date; as an id it means the text."""
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+Id = Annotated[
+    str,
+    BeforeValidator(_date_as_text),
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=80),
+]
 Status = Literal["official", "reported", "illustrative"]
 Duration = Annotated[str, StringConstraints(pattern=r"^\d+(s|m|h|d|w)$")]
 Param = int | float | str | bool

@@ -18,7 +18,9 @@ from guarantor.services import agreements as svc
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Agreements as code: check, show, diff, hash, test, load.", no_args_is_help=True)
+app = typer.Typer(
+    help="Agreements as code: check, show, diff, hash, test, load.", no_args_is_help=True
+)
 out = Console(highlight=False, soft_wrap=True)
 
 RefArg = Annotated[str, typer.Argument(help="agreement folder or shipped id, optionally @VERSION")]
@@ -30,7 +32,9 @@ def _dir() -> Path:
 
 @app.command()
 def check(
-    paths: Annotated[list[Path] | None, typer.Argument(help="agreement folders (default: all shipped)")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="agreement folders (default: all shipped)")
+    ] = None,
     strict: Annotated[bool, typer.Option(help="treat warnings as errors")] = False,
 ) -> None:
     """Validate agreements; list every problem as file:line:column with the fix."""
@@ -57,7 +61,9 @@ def check(
 @app.command()
 def show(
     ref: RefArg,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD: what is in force that day")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="YYYY-MM-DD: what is in force that day")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Clauses with rendered text, rules, directives and commitments of a version."""
@@ -107,7 +113,9 @@ def test(ref: RefArg) -> None:
 
 @app.command()
 def load(
-    paths: Annotated[list[Path] | None, typer.Argument(help="agreement folders (default: all shipped)")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="agreement folders (default: all shipped)")
+    ] = None,
 ) -> None:
     """Check and store agreements in the database (idempotent); prints each version's hash."""
     application = build_application()
@@ -116,8 +124,12 @@ def load(
     for folder in paths or svc.shipped_folders(application.agreements_dir):
         loaded = svc.load_agreement_folder(folder)
         for result in svc.store_agreement(application.unit_of_work, loaded):
-            table.add_row(result.agreement_id, result.version_id, result.content_hash[:16],
-                          "new" if result.newly_stored else "unchanged")
+            table.add_row(
+                result.agreement_id,
+                result.version_id,
+                result.content_hash[:16],
+                "new" if result.newly_stored else "unchanged",
+            )
     out.print(table)
 
 
@@ -127,7 +139,9 @@ def units(level: Annotated[int, typer.Option(help="1 oblasts, 2 pre-2020 raions"
     from guarantor.agreement.geometry import admin_unit_names
 
     if level not in (1, 2):
-        raise AgreementError(f"--level {level} is not a boundary level; use 1 (oblasts) or 2 (raions)")
+        raise AgreementError(
+            f"--level {level} is not a boundary level; use 1 (oblasts) or 2 (raions)"
+        )
     for name in admin_unit_names(level):
         out.print(name, markup=False)
 

@@ -18,4 +18,6 @@ def upgrade() -> None:
     """Apply every migration to the configured database (GUARANTOR_DATABASE_URL)."""
     application = build_application()
     application.migrate()
-    out.print(f"database at {application.settings.resolved_database_url} is up to date", markup=False)
+    out.print(
+        f"database at {application.settings.resolved_database_url} is up to date", markup=False
+    )

@@ -8,6 +8,7 @@ UTC; coordinates are WGS 84 float64; precision codes use the UCDP scales (see
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final, Literal
@@ -41,7 +42,7 @@ class Source:
 
 _UTC = pl.Datetime("us", "UTC")
 
-REPORT_SCHEMA: Final = MappingProxyType(
+REPORT_SCHEMA: Final[Mapping[str, pl.DataType | type[pl.DataType]]] = MappingProxyType(
     {
         "report_key": pl.Utf8,  # stable key: same input record -> same key, on every re-import
         "source_id": pl.Utf8,

@@ -115,7 +115,9 @@ def in_force(loaded: LoadedAgreement, version_id: str | None, as_of: date | None
     return InForce(version, moment, version.rules_in_force(moment))
 
 
-def diff_refs(a: str, b: str, agreements_dir: Path) -> tuple[m.ResolvedVersion, m.ResolvedVersion, list[Change]]:
+def diff_refs(
+    a: str, b: str, agreements_dir: Path
+) -> tuple[m.ResolvedVersion, m.ResolvedVersion, list[Change]]:
     _, version_a = load_ref(a, agreements_dir)
     _, version_b = load_ref(b, agreements_dir)
     return version_a, version_b, diff_versions(version_a, version_b)

@@ -21,7 +21,9 @@ class CaseEvaluator(Protocol):
     """Evaluates a case's incidents under a version; returns (kind, rule, incident) findings,
     kind being ``violation`` or ``activation``."""
 
-    def __call__(self, version: ResolvedVersion, incidents: Sequence[dict[str, object]]) -> set[Finding]: ...
+    def __call__(
+        self, version: ResolvedVersion, incidents: Sequence[dict[str, object]]
+    ) -> set[Finding]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +56,10 @@ def run_cases(
 ) -> CaseReport:
     cases, problems = read_cases(folder, agreement)
     if evaluator is None:
-        note = ("cases checked against the agreement; they are run by the rules engine "
-                "(not yet part of this build)")
+        note = (
+            "cases checked against the agreement; they are run by the rules engine "
+            "(not yet part of this build)"
+        )
         outcomes = tuple(CaseOutcome(c, "not run") for c in cases)
         return CaseReport(agreement.id, outcomes, tuple(problems), note)
     results = []
