@@ -43,8 +43,8 @@ def unknown_vocabulary(
     stack: list[Expr] = [tree]
     while stack:
         node = stack.pop()
-        if isinstance(node, Binary) and (found := _compared(node)) is not None:
-            name, literals = found
+        if isinstance(node, Binary) and (compared := _compared(node)) is not None:
+            name, literals = compared
             for literal in literals:
                 if literal.value not in known[name]:
                     found.append((literal, name, known[name]))
