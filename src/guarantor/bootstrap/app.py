@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from guarantor.bootstrap.settings import Settings, load_settings
+from guarantor.services.intake import Geocoder
+from guarantor.services.intake_ports import Importer, ReportStore
 from guarantor.services.ports import UnitOfWork
 
 __all__ = ["Application", "build_application"]
@@ -36,6 +38,22 @@ class Application:
         from guarantor.storage.unit_of_work import SqlUnitOfWork
 
         return SqlUnitOfWork(self.engine)
+
+    def report_store(self) -> ReportStore:
+        from guarantor.storage.report_store import SqlReportStore
+
+        return SqlReportStore(self.engine)
+
+    def geocoder(self) -> Geocoder:
+        from guarantor.io.admin_lookup import assign_admin
+        from guarantor.io.gazetteer import Gazetteer
+
+        return Geocoder(Gazetteer.shipped(), assign_admin)
+
+    def importer(self, path: Path, format_name: str | None, mapping: Path | None) -> Importer:
+        from guarantor.io.formats.registry import make_importer
+
+        return make_importer(path, format_name, mapping)
 
     @property
     def agreements_dir(self) -> Path:

@@ -59,7 +59,7 @@ def _read_config(path: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigurationError(
             f"config file '{path}' is not valid TOML ({exc}); expected lines like "
-            "database_url = \"sqlite:///var/guarantor.db\""
+            'database_url = "sqlite:///var/guarantor.db"'
         ) from exc
     section = data.get("guarantor", data)
     return dict(section)
@@ -71,10 +71,14 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     import os
 
     file_values: dict[str, Any] = {}
-    path = config_file or (Path(os.environ["GUARANTOR_CONFIG"]) if "GUARANTOR_CONFIG" in os.environ else None)
+    path = config_file or (
+        Path(os.environ["GUARANTOR_CONFIG"]) if "GUARANTOR_CONFIG" in os.environ else None
+    )
     if path is not None:
         file_values = _read_config(path)
-    env_names = {name for name in Settings.model_fields if f"GUARANTOR_{name.upper()}" in os.environ}
+    env_names = {
+        name for name in Settings.model_fields if f"GUARANTOR_{name.upper()}" in os.environ
+    }
     values = {k: v for k, v in file_values.items() if k not in env_names}
     try:
         return Settings(**values, **overrides)

@@ -30,10 +30,13 @@ ConfigOption = Annotated[
 
 
 def _register() -> None:
-    from guarantor.cli import agreement_cmds, db_cmds
+    from guarantor.cli import agreement_cmds, db_cmds, ingest_cmd
 
+    if app.registered_groups:
+        return
     app.add_typer(agreement_cmds.app, name="agreement")
     app.add_typer(db_cmds.app, name="db")
+    app.command("ingest")(ingest_cmd.ingest_command)
 
 
 def report_error(exc: GuarantorError) -> None:

@@ -15,9 +15,7 @@ __all__ = ["MARKING_PATTERN", "Marking", "parse_marking"]
 _PARTY = r"[a-z0-9_-]+"
 _REL = re.compile(rf"^REL\s+TO\s+(?P<parties>{_PARTY}(\s*,\s*{_PARTY})*)$", re.IGNORECASE)
 _INTERNAL = re.compile(rf"^INTERNAL\s+(?P<party>{_PARTY})$", re.IGNORECASE)
-MARKING_PATTERN = (
-    rf"(?i)^(PUBLIC|REL\s+TO\s+{_PARTY}(\s*,\s*{_PARTY})*|INTERNAL\s+{_PARTY})$"
-)
+MARKING_PATTERN = rf"(?i)^(PUBLIC|REL\s+TO\s+{_PARTY}(\s*,\s*{_PARTY})*|INTERNAL\s+{_PARTY})$"
 
 
 @dataclass(frozen=True, slots=True)

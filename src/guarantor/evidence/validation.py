@@ -14,7 +14,7 @@ import polars as pl
 
 from guarantor.evidence.markings import MARKING_PATTERN
 
-__all__ = ["Check", "EARLIEST", "checks", "split_valid"]
+__all__ = ["EARLIEST", "Check", "checks", "split_valid"]
 
 EARLIEST = datetime(1991, 1, 1, tzinfo=UTC)
 

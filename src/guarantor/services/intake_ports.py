@@ -75,6 +75,11 @@ class ReportStore(Protocol):
 
     def known_sources(self) -> dict[str, Source]: ...
 
+    def issues(self, batch_id: str) -> pl.DataFrame:
+        """Rejections and warnings of a batch: row_number, kind, field, value, expected, fix,
+        raw."""
+        ...
+
 
 # The importer contract (implemented in guarantor.io.formats): see that package's base module.
 
