@@ -1,0 +1,139 @@
+"""Vectorised parsing of text fields, and the checks that find the values that do not parse.
+
+Every parser casts with ``strict=False``; a value that does not parse becomes null, and a
+:class:`Check` finds the records where a non-empty input became null. Ranges (coordinates in
+Ukraine, dates after 1991, credibility 1..6) are not judged here: the intake service
+validates the whole frame afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import polars as pl
+
+__all__ = [
+    "FLOAT_EXPECTED",
+    "INT_EXPECTED",
+    "Check",
+    "TimeFormats",
+    "format_example",
+    "parse_float",
+    "parse_int",
+]
+
+_UTC = pl.Datetime("us", "UTC")
+_NAIVE = pl.Datetime("us")
+_DAY = pl.duration(days=1)
+_MICROSECOND = pl.duration(microseconds=1)
+_TIME_OF_DAY = r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$"
+_SAMPLE = datetime(2015, 2, 15, 13, 45, 0, tzinfo=timezone(timedelta(hours=2)))
+
+FLOAT_EXPECTED = (
+    "a decimal number, e.g. 48.0159",
+    "write the number with a dot as the decimal separator and nothing else "
+    "(no degree sign, no thousands separator)",
+)
+INT_EXPECTED = (
+    "a whole number, e.g. 3",
+    "write a whole number without separators, units or words",
+)
+_INT_RANGES = {
+    pl.Int8: (-128, 127),
+    pl.Int32: (-(2**31), 2**31 - 1),
+    pl.Int64: (-(2**53), 2**53),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """A reason to reject a record: where ``bad`` is true, ``field`` holds ``value``."""
+
+    field: str
+    bad: pl.Expr
+    value: pl.Expr
+    expected: str
+    fix: str
+
+
+def parse_float(text: pl.Expr) -> pl.Expr:
+    """Text to float64; text that is not a finite-or-infinite number (or is NaN) -> null."""
+    number = text.cast(pl.Float64, strict=False)
+    return pl.when(number.is_nan()).then(None).otherwise(number)
+
+
+def parse_int(text: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """Text to a whole number of ``dtype``; fractions and numbers out of its range -> null.
+
+    ``"3.0"`` is 3; ``"3.5"``, ``"3 km"`` and ``"1,000"`` are not whole numbers.
+    """
+    low, high = _INT_RANGES.get(type(dtype), (-(2**53), 2**53))
+    number = text.cast(pl.Float64, strict=False)
+    whole = (number == number.floor()) & number.is_between(low, high)
+    return pl.when(whole).then(number.cast(dtype, strict=False)).otherwise(None)
+
+
+def format_example(fmt: str) -> str:
+    """``fmt`` applied to 15 February 2015 13:45 (+02:00), to show a person its form."""
+    python_form = fmt.replace("%.f", "").replace("%:z", "%z").replace("%#z", "%z")
+    try:
+        return _SAMPLE.strftime(python_form)
+    except ValueError:
+        return fmt
+
+
+@dataclass(frozen=True, slots=True)
+class TimeFormats:
+    """The forms a layout writes its times in, and how to turn them into UTC.
+
+    ``dates`` name a whole day (``observed_until`` then defaults to the end of that day);
+    ``naive`` are wall-clock times in ``timezone``; ``aware`` carry their own UTC offset.
+    ``rfc3339`` first turns a trailing ``Z`` into ``+00:00`` and a space after the date into
+    ``T``; ``drop_time_of_day`` ignores a time of day written after a date (ACLED's
+    ``24/02/2022 00:00:00`` and UCDP's ``2014-01-22 00:00:00.000`` are days).
+    """
+
+    dates: tuple[str, ...] = ()
+    naive: tuple[str, ...] = ()
+    aware: tuple[str, ...] = ()
+    timezone: str = "UTC"
+    rfc3339: bool = False
+    drop_time_of_day: bool = False
+    described: str = ""
+
+    def expected(self) -> str:
+        if self.described:
+            return self.described
+        forms = [*self.aware, *self.naive, *self.dates]
+        shown = ", ".join(f"{f} (e.g. {format_example(f)})" for f in forms)
+        local = f"; times without offset are in {self.timezone}" if self.naive else ""
+        return f"a time in one of the forms {shown}{local}"
+
+    def parse(self, text: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+        """(start, end) in UTC: the instant twice for a time; for a day, its first and last
+        microsecond. Both are null where the text is in none of the forms."""
+        if self.rfc3339:
+            text = text.str.replace(r"[zZ]$", "+00:00").str.replace(
+                r"^(\d{4}-\d{2}-\d{2})[ tT]", "${1}T"
+            )
+        if self.drop_time_of_day:
+            text = text.str.replace(_TIME_OF_DAY, "")
+        aware = [text.str.to_datetime(f, strict=False, time_unit="us", time_zone="UTC") for f in self.aware]
+        naive = [text.str.to_datetime(f, strict=False, time_unit="us") for f in self.naive]
+        day = _first([text.str.to_datetime(f, strict=False, time_unit="us") for f in self.dates], _NAIVE)
+        instant = _first([*aware, self._to_utc(_first(naive, _NAIVE))], _UTC)
+        start = pl.coalesce(instant, self._to_utc(day))
+        end = pl.coalesce(instant, self._to_utc(day + _DAY) - _MICROSECOND)
+        return start, end
+
+    def _to_utc(self, local: pl.Expr) -> pl.Expr:
+        return local.dt.replace_time_zone(
+            self.timezone, ambiguous="earliest", non_existent="null"
+        ).dt.convert_time_zone("UTC")
+
+
+def _first(candidates: list[pl.Expr], dtype: pl.DataType) -> pl.Expr:
+    if not candidates:
+        return pl.lit(None, dtype=dtype)
+    return pl.coalesce(candidates) if len(candidates) > 1 else candidates[0]
