@@ -29,7 +29,9 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("agreement", SHIPPED)
-def test_each_shipped_agreement_checks_clean(capsys: pytest.CaptureFixture[str], agreement: str) -> None:
+def test_each_shipped_agreement_checks_clean(
+    capsys: pytest.CaptureFixture[str], agreement: str
+) -> None:
     code, output = run(capsys, "agreement", "check", f"agreements/{agreement}", "--strict")
     assert code == 0, output
     assert f"{agreement} (agreements/{agreement}): ok: 0 error(s), 0 warning(s)" in output
@@ -87,8 +89,9 @@ def test_show_renders_clause_text_with_its_parameters(capsys: pytest.CaptureFixt
 def test_diff_between_the_minsk_versions_names_the_added_and_amended_rules(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code, output = run(capsys, "agreement", "diff", "minsk-2015@2015-02-12",
-                       "minsk-2015@2020-07-27", "--json")
+    code, output = run(
+        capsys, "agreement", "diff", "minsk-2015@2015-02-12", "minsk-2015@2020-07-27", "--json"
+    )
     assert code == 0
     changes = json.loads(output)
     kinds = {(c["section"], c["kind"]) for c in changes}

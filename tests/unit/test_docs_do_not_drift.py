@@ -43,3 +43,20 @@ def test_the_readme_opens_with_the_two_commands() -> None:
     head = readme[: readme.index("##")]
     assert "bash scripts/run.sh" in head and "bash scripts/test.sh" in head
     assert "bash scripts/test.sh" in (DOCS.parent / ".ci" / "run").read_text()
+
+
+def test_every_shipped_agreement_has_its_generated_catalogue_up_to_date() -> None:
+    from guarantor.agreement.loader import load_agreement
+    from guarantor.reports.agreement_markdown import agreement_markdown
+
+    folders = sorted((DOCS.parent / "agreements").glob("*/agreement.yaml"))
+    assert len(folders) >= 2
+    for path in folders:
+        loaded = load_agreement(path.parent)
+        committed = DOCS / "agreements" / f"{loaded.id}.md"
+        assert committed.is_file(), f"run: guarantor agreement docs {loaded.id} --out {committed}"
+        assert committed.read_text() == agreement_markdown(loaded), (
+            f"{committed} is out of date; run: guarantor agreement docs {loaded.id} --out {committed}"
+        )
+        text = committed.read_text()
+        assert all(f"`{rule.id}`" in text for rule in loaded.latest.rules)

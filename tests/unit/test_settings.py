@@ -12,7 +12,14 @@ from guarantor.errors import ConfigurationError
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("DATABASE_URL", "DATA_DIR", "CONFIG", "ENVIRONMENT", "SECRET_KEY", "READ_TIMEOUT_MS"):
+    for name in (
+        "DATABASE_URL",
+        "DATA_DIR",
+        "CONFIG",
+        "ENVIRONMENT",
+        "SECRET_KEY",
+        "READ_TIMEOUT_MS",
+    ):
         monkeypatch.delenv(f"GUARANTOR_{name}", raising=False)
 
 
@@ -20,7 +27,9 @@ def test_the_default_database_is_sqlite_in_the_data_folder() -> None:
     assert load_settings().resolved_database_url == "sqlite:///var/guarantor.db"
 
 
-def test_the_environment_overrides_the_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_environment_overrides_the_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = tmp_path / "guarantor.toml"
     config.write_text('[guarantor]\nread_timeout_ms = 1234\ndatabase_url = "sqlite:///a.db"\n')
     monkeypatch.setenv("GUARANTOR_CONFIG", str(config))

@@ -134,6 +134,24 @@ def load(
 
 
 @app.command()
+def docs(
+    ref: RefArg,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="write here instead of stdout")
+    ] = None,
+) -> None:
+    """The agreement's catalogue as Markdown (docs/agreements/<id>.md is generated with it)."""
+    from guarantor.reports.agreement_markdown import agreement_markdown
+
+    loaded, _ = svc.load_ref(ref, _dir())
+    text = agreement_markdown(loaded)
+    if out_file is None:
+        out.print(text, markup=False, end="")
+    else:
+        out_file.write_text(text, "utf-8")
+
+
+@app.command()
 def units(level: Annotated[int, typer.Option(help="1 oblasts, 2 pre-2020 raions")] = 1) -> None:
     """Names of the shipped boundary units, for admin_units zones."""
     from guarantor.agreement.geometry import admin_unit_names

@@ -91,7 +91,9 @@ def _oblasts() -> _Layer:
 @cache
 def _raions() -> tuple[_Layer, IntArray]:
     """The raion layer and, for each raion, the oblast (index) it overlaps most."""
-    path = resources.files("guarantor").joinpath("data", "boundaries", "adm2_pre2020_raions.geojson")
+    path = resources.files("guarantor").joinpath(
+        "data", "boundaries", "adm2_pre2020_raions.geojson"
+    )
     features = json.loads(path.read_text("utf-8"))["features"]
     names = [f["properties"]["shapeName"] for f in features]
     raions = np.array([shape(f["geometry"]) for f in features])
@@ -196,4 +198,8 @@ def derive_admin1_codes(codes: pl.Series, lat: pl.Series, lon: pl.Series) -> pl.
         .len("votes")
         .with_columns(share=pl.col("votes") / pl.col("votes").sum().over("code"))
     )
-    return votes.sort("votes", "unit", descending=[True, False]).unique("code", keep="first").sort("code")
+    return (
+        votes.sort("votes", "unit", descending=[True, False])
+        .unique("code", keep="first")
+        .sort("code")
+    )

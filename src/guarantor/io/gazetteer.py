@@ -4,16 +4,17 @@ Names are compared after :func:`normalise_place_name`: one Cyrillic-to-Latin sch
 Ukrainian national romanisation of 2010, with the Russian letters added), so that Ukrainian,
 Russian and Latin spellings of a name meet; GeoNames' alternate names supply the rest
 ("Kharkov" and "Харьков" are alternate names of Kharkiv). When the exact form finds nothing,
-a looser form is tried that also merges the common transliteration variants (y/i/j, ya/ia,
-kh/h, g/h, doubled letters, c for ts).
+the name is tried without a settlement-type word ("smt", "село", "village of"...), then in a
+looser form that merges the usual transliteration variants (:func:`loose_place_key`).
 
-Resolution never guesses. A name resolves when it matches one place; when it matches several,
+Resolution never guesses. A name resolves when it matches one place. When it matches several,
 the oblast hint narrows them; when several remain, the one seat of administration (PPLA,
 PPLA2, PPLC) among them is taken if there is exactly one; otherwise the name is ``ambiguous``
-and the candidates are listed. A place's own name is preferred to another place's alternate
-name (a village named "Donetske" over Donetsk city, which lists "Donetske" among its
-alternate names), unless the hint rules the named places out. No province centroid is ever
-returned for a place: what does not resolve keeps null coordinates.
+and ``candidates`` lists the places. Places named so are preferred to places that only list
+the name among their alternate names ("Donetske" is two villages, and an old alternate name
+of Donetsk city), unless the hint rules the named places out. A name found only outside the
+hinted oblast is ``unknown`` and the candidates say where it was found. Nothing unresolved
+gets coordinates: a province centroid is never passed off as a place.
 """
 
 from __future__ import annotations
@@ -23,22 +24,19 @@ import io
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Final
+from typing import Any, Final
 
 import polars as pl
 
-from guarantor.io import _oblast_names
-from guarantor.io.admin_lookup import assign_admin
+from guarantor.io.admin_lookup import assign_admin, derive_admin1_codes
 
 __all__ = [
     "RESOLUTIONS",
     "SEAT_CODES",
     "Gazetteer",
-    "derive_admin1_codes",
     "loose_place_key",
     "normalise_place_name",
     "normalise_place_names",
@@ -48,29 +46,27 @@ RESOLUTIONS: Final = ("resolved", "ambiguous", "unknown", "empty")
 SEAT_CODES: Final = frozenset({"PPLA", "PPLA2", "PPLC"})
 _LISTED: Final = 5  # candidates named in the ``candidates`` text
 
-_CYRILLIC: Final = {
-    **dict(zip("абвгґдежзийклмнопрстуфхцчшщьъыэё", "abvhgdezzyiklmnoprstufkcsssyyeee", strict=True)),
-    **{"є": "ie", "ж": "zh", "ї": "i", "й": "i", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh"},
-    **{"щ": "shch", "ю": "iu", "я": "ia", "ь": "", "ъ": "", "ы": "y", "э": "e", "ё": "e"},
-    # Latin letters that do not decompose into a base letter and an accent
-    **{"ł": "l", "ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ı": "i", "ß": "ss", "þ": "th"},
-    # scientific (ISO 9) transliteration of Cyrillic
-    **{"š": "sh", "ž": "zh", "č": "ch", "ŝ": "shch"},
+_TRANSLIT: Final = {
+    **dict(zip("абвгґдезиіїйклмнопрстуфыэё", "abvhgdezyiiiklmnoprstufyee", strict=True)),
+    **{"є": "ie", "ж": "zh", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch"},
+    **{"ю": "iu", "я": "ia", "ь": "", "ъ": ""},
+    # scientific (ISO 9) letters, and Latin letters that do not decompose into letter + accent
+    **{"š": "sh", "ž": "zh", "č": "ch", "ŝ": "shch", "ł": "l", "ø": "o", "æ": "ae", "đ": "d"},
+    **{"ı": "i", "œ": "oe", "þ": "th"},
+    **dict.fromkeys("'’ʼ`′ʹ‘´ʻ", ""),  # apostrophes vanish like the soft sign
 }
+_TABLE: Final = str.maketrans(_TRANSLIT)
 _INITIAL: Final = {"є": "ye", "ї": "yi", "й": "y", "ю": "yu", "я": "ya"}
-_TABLE: Final = str.maketrans(
-    {**_CYRILLIC, **{c: "" for c in "'’ʼ`′ʹ‘´"}}  # apostrophes, like the soft sign, vanish
-)
 _WORD_INITIAL: Final = re.compile(r"(?<![^\W\d_])[єїйюя]")
 _ACCENTS: Final = re.compile(r"[\u0300-\u036f]")
 _SEPARATORS: Final = re.compile(r"[\W_]+")
 
 
 def normalise_place_name(text: str) -> str:
-    """The comparison form of a place name: lower-case ASCII words, single spaces.
+    """The comparison form of a name: casefolded ASCII words separated by single spaces.
 
-    "Донецьк", "Донецк", "Donets'k" and "Donetsk" all become ``donetsk``;
-    "Дебальцеве" and "Debal'tseve" become ``debaltseve``.
+    "Донецьк", "Донецк", "Donets'k" and "Donetsk" all become ``donetsk``; "Дебальцеве" and
+    "Debal'tseve" become ``debaltseve``; hyphens become spaces.
     """
     text = unicodedata.normalize("NFC", text).casefold()
     text = _WORD_INITIAL.sub(lambda m: _INITIAL[m.group()], text).translate(_TABLE)
@@ -79,17 +75,17 @@ def normalise_place_name(text: str) -> str:
 
 
 _LOOSE: Final = (
-    (re.compile(r"c(?!h)"), "ts"),
+    (re.compile(r"c(?!h)"), "ts"),  # Donec'k
     (re.compile(r"kh"), "h"),
-    (re.compile(r"g"), "h"),
+    (re.compile(r"g"), "h"),  # Lugansk, Gorlovka
     (re.compile(r"[yj]"), "i"),
-    (re.compile(r"i(?=[aeou])"), ""),
-    (re.compile(r"(\w)\1+"), r"\1"),
+    (re.compile(r"i(?=[aeou])"), ""),  # ya/ia/ja, yu/iu, ye/ie
+    (re.compile(r"(\w)\1+"), r"\1"),  # Odessa, Avdiivka
 )
 
 
 def loose_place_key(key: str) -> str:
-    """A normalised name with the usual transliteration variants merged (fallback matching)."""
+    """A normalised name with the common transliteration variants merged (fallback match)."""
     for pattern, replacement in _LOOSE:
         key = pattern.sub(replacement, key)
     return key
@@ -97,157 +93,233 @@ def loose_place_key(key: str) -> str:
 
 def normalise_place_names(names: pl.Series) -> pl.Series:
     """:func:`normalise_place_name` over a Series, computed once per distinct value."""
-    distinct = names.drop_nulls().unique()
-    keys = [normalise_place_name(text) for text in distinct.cast(pl.Utf8).to_list()]
-    return names.cast(pl.Utf8).replace_strict(distinct, keys, default=None, return_dtype=pl.Utf8)
+    text = names.cast(pl.Utf8)
+    distinct = text.drop_nulls().unique()
+    keys = [normalise_place_name(value) for value in distinct.to_list()]
+    return text.replace_strict(distinct, keys, default=None, return_dtype=pl.Utf8)
 
 
 _TYPE_PREFIX: Final = re.compile(
-    r"^(?:(?:urban type |urban )?(?:village|settlement|town|city) of |selyshche miskoho typu |"
-    r"(?:smt|pgt|selo|sela|s|m|misto|mista|poselok|posiolok|selyshche|khutir|khutor|"
-    r"village|town|city|settlement|vil|v) )"
+    r"^(?:(?:urban type )?(?:village|settlement|town|city) of |selyshche miskoho typu |"
+    r"poselok horodskoho typa |(?:smt|pht|pgt|selo|s|m|h|g|misto|horod|poselok|selyshche|"
+    r"khutir|khutor|village|town|city|settlement|vil|v) )"
 )
 _TYPE_SUFFIX: Final = re.compile(r" (?:village|town|city|settlement|selo|misto)$")
 
 
-def _name_variants(key: str) -> list[str]:
-    """The forms of a normalised name to try, in order: as given, then without type words."""
+def _name_keys(text: str) -> tuple[list[str], list[str]]:
+    """Exact and loose keys to try for a name, in order: as given, then without type words."""
+    key = normalise_place_name(text)
     stripped = _TYPE_SUFFIX.sub("", _TYPE_PREFIX.sub("", key))
     exact = [key] if stripped in ("", key) else [key, stripped]
-    return exact + [loose_place_key(k) for k in exact]
+    return exact, [loose_place_key(k) for k in exact]
+
+
+# Oblast hints. Generic words are dropped; what is left is looked up among the units' names,
+# the names of their seats (from GeoNames) and the adjectives below (Ukrainian, Russian).
+_OBLAST_WORDS: Final = frozenset("oblast oblasti obl region province rehion".split())
+_CITY_WORDS: Final = frozenset("city misto mista m horod h town".split())
+_HINT_WORDS: Final = (
+    _OBLAST_WORDS
+    | _CITY_WORDS
+    | frozenset(
+        "autonomous republic of the avtonomna avtonomnaia respublika ar special status republican "
+        "zi spetsialnym statusom s osobym ukraine ukraina".split()
+    )
+)
+_ADJECTIVE: Final = re.compile(r"s?k(?:a|i|oi|oho|e)$")
+_ALIASES: Final = {
+    "Autonomous Republic of Crimea": "Крим, Крым, Кримська, Крымская, Krym, Qirim",
+    "Cherkasy Oblast": "Черкаська, Черкасская, Cherkassy",
+    "Chernihiv Oblast": "Чернігівська, Черниговская, Chernigov",
+    "Chernivtsi Oblast": "Чернівецька, Черновицкая, Chernovtsy, Bukovyna, Буковина",
+    "Dnipropetrovsk Oblast": "Дніпропетровська, Днепропетровская, Dnipro, Дніпровська",
+    "Donetsk Oblast": "Донецька, Донецкая, Донеччина",
+    "Ivano-Frankivsk Oblast": "Івано-Франківська, Ивано-Франковская, Prykarpattia",
+    "Kharkiv Oblast": "Харківська, Харьковская, Харківщина",
+    "Kherson Oblast": "Херсонська, Херсонская",
+    "Khmelnytskyi Oblast": "Хмельницька, Хмельницкая",
+    "Kirovohrad Oblast": "Кіровоградська, Кировоградская",
+    "Kyiv Oblast": "Київська, Киевская, Київщина",
+    "Luhansk Oblast": "Луганська, Луганская, Луганщина",
+    "Lviv Oblast": "Львівська, Львовская, Львівщина",
+    "Mykolaiv Oblast": "Миколаївська, Николаевская",
+    "Odessa Oblast": "Одеська, Одесская, Odesa",
+    "Poltava Oblast": "Полтавська, Полтавская",
+    "Rivne Oblast": "Рівненська, Ровенская, Rovno",
+    "Sevastopol": "Севастопольська",
+    "Sumy Oblast": "Сумська, Сумская",
+    "Ternopil Oblast": "Тернопільська, Тернопольская",
+    "Vinnytsia Oblast": "Вінницька, Винницкая",
+    "Volyn Oblast": "Волинська, Волынская, Волинь, Волынь",
+    "Zakarpattia Oblast": "Закарпатська, Закарпатская, Закарпаття, Закарпатье, Transcarpathia",
+    "Zaporizhia Oblast": "Запорізька, Запорожская, Zaporizhzhia",
+    "Zhytomyr Oblast": "Житомирська, Житомирская",
+}
+
+
+def _hint_key(text: str) -> tuple[str, frozenset[str]]:
+    """A hint's loose key without generic words, and the generic words it had."""
+    words = normalise_place_name(text).split()
+    kept = " ".join(w for w in words if w not in _HINT_WORDS)
+    return loose_place_key(kept), frozenset(words) & (_OBLAST_WORDS | _CITY_WORDS)
+
+
+class _OblastNames:
+    """Oblast hint (any language, with or without "oblast") -> the ADM1 units it may mean."""
+
+    def __init__(self, units: list[str], seats: dict[str, list[str]]) -> None:
+        self.keys: dict[str, set[str]] = defaultdict(set)
+        self.city_units = frozenset(u for u in units if "Oblast" not in u and "Republic" not in u)
+        base = {unit: _hint_key(unit)[0] for unit in units}
+        for unit in units:
+            self.keys[base[unit]].add(unit)
+            for alias in _ALIASES.get(unit, "").split(", "):
+                key = _hint_key(alias)[0]
+                self.keys[key].add(unit)
+                self.keys[_ADJECTIVE.sub("", key)].add(unit)
+        for unit, (name, *alternates) in seats.items():  # Kyiv is the seat of two units
+            meant = {unit} | {u for u, key in base.items() if key == _hint_key(name)[0]}
+            for alias in (name, *alternates):
+                self.keys[_hint_key(alias)[0]].update(meant)
+        self.keys.pop("", None)
+
+    @cache  # noqa: B019 - one instance per process, hints repeat
+    def units(self, hint: str) -> frozenset[str] | None:
+        key, words = _hint_key(hint)
+        found = self.keys.get(key) or self.keys.get(_ADJECTIVE.sub("", key))
+        if not found:
+            return None
+        if words & _OBLAST_WORDS:
+            narrowed = frozenset(found) - self.city_units
+        elif words & _CITY_WORDS:
+            narrowed = frozenset(found) & self.city_units
+        else:
+            narrowed = frozenset(found)
+        return narrowed or frozenset(found)
 
 
 @dataclass(frozen=True, slots=True)
-class _Match:
-    named: tuple[int, ...]  # places whose own name matches
-    alternate: tuple[int, ...]  # places that list it only as an alternate name
+class _Index:
+    """Name key -> place rows, for places' own names and for their alternate names."""
 
-
-def _read_shipped() -> pl.DataFrame:
-    path = resources.files("guarantor").joinpath(
-        "data", "gazetteer", "geonames_UA_populated_places.tsv.gz"
-    )
-    raw = gzip.decompress(path.read_bytes())
-    columns = ["geonameid", "name", "asciiname", "alternatenames", "latitude", "longitude"]
-    columns += ["feature_code", "admin1_code", "population"]
-    frame = pl.read_csv(
-        io.BytesIO(raw), separator="\t", quote_char=None, columns=columns, infer_schema=False
-    )
-    return frame.with_columns(
-        pl.col("geonameid").cast(pl.Int64),
-        pl.col("latitude", "longitude").cast(pl.Float64),
-        pl.col("population").cast(pl.Int64, strict=False).fill_null(0),
-        pl.col("alternatenames").fill_null(""),
-    )
-
-
-def derive_admin1_codes(places: pl.DataFrame) -> pl.DataFrame:
-    """GeoNames admin1 code -> shipped ADM1 ``shapeName``, by majority of point in polygon.
-
-    One row per code with the winning unit, its votes and its share of the code's places.
-    GeoNames code ``00`` (no first-order unit known) is left out.
-    """
-    units = assign_admin(places["latitude"], places["longitude"])["admin1"]
-    votes = (
-        places.select("admin1_code")
-        .with_columns(units.alias("unit"))
-        .filter(pl.col("admin1_code") != "00", pl.col("unit").is_not_null())
-        .group_by("admin1_code", "unit")
-        .len("votes")
-        .with_columns((pl.col("votes") / pl.col("votes").sum().over("admin1_code")).alias("share"))
-    )
-    return votes.sort("votes", descending=True).unique("admin1_code", keep="first").sort("admin1_code")
+    named: dict[str, tuple[int, ...]]
+    alternate: dict[str, tuple[int, ...]]
+    loose_named: dict[str, tuple[int, ...]]
+    loose_alternate: dict[str, tuple[int, ...]]
 
 
 class Gazetteer:
-    """The populated places of Ukraine, indexed by every normalised name they are known by."""
+    """The populated places of Ukraine, indexed by every normalised name they are known by.
+
+    ``places`` has the GeoNames columns (``geonameid``, ``name``, ``asciiname``,
+    ``alternatenames``, ``latitude``, ``longitude``, ``feature_code``, ``admin1_code``) and
+    gains ``admin1``: the shipped ADM1 ``shapeName`` for the place's GeoNames admin1 code
+    (the map is derived from the data, :attr:`admin1_codes`), or by point in polygon for a
+    place without a usable code.
+    """
 
     def __init__(self, places: pl.DataFrame) -> None:
-        codes = derive_admin1_codes(places)
-        self.admin1_codes: Mapping[str, str] = dict(codes.select("admin1_code", "unit").iter_rows())
+        votes = derive_admin1_codes(places["admin1_code"], places["latitude"], places["longitude"])
+        votes = votes.filter(pl.col("code") != "00")  # GeoNames: first-order unit not known
+        self.admin1_votes = votes
+        self.admin1_codes: dict[str, str] = dict(votes.select("code", "unit").iter_rows())
         by_code = places["admin1_code"].replace_strict(self.admin1_codes, default=None)
         by_point = assign_admin(places["latitude"], places["longitude"])["admin1"]
         self.places = places.with_columns(by_code.fill_null(by_point).alias("admin1"))
-        self._named, self._alternate = _index(self.places)
-        self._oblasts = _oblast_names.OblastNames(self._seats_by_unit())
+        self._admin1: list[str | None] = self.places["admin1"].to_list()
+        self._seat: list[bool] = self.places["feature_code"].is_in(list(SEAT_CODES)).to_list()
+        self._point = list(self.places.select("latitude", "longitude", "geonameid").iter_rows())
+        self._index = _build_index(self.places)
+        self._oblasts = _OblastNames(sorted(set(self.admin1_codes.values())), self._seats())
 
     @classmethod
     def shipped(cls) -> Gazetteer:
         """The gazetteer of the shipped GeoNames file, built once per process."""
         return _shipped()
 
-    def _seats_by_unit(self) -> dict[str, list[str]]:
+    def _seats(self) -> dict[str, list[str]]:
         seats = self.places.filter(pl.col("feature_code").is_in(["PPLA", "PPLC"]))
-        names: dict[str, list[str]] = defaultdict(list)
-        for unit, name, alternates in seats.select("admin1", "name", "alternatenames").iter_rows():
-            if unit is not None:
-                names[unit] += [name, *alternates.split(",")]
-        return names
+        rows = seats.select("admin1", "name", "alternatenames").iter_rows()
+        return {unit: [name, *alternates.split(",")] for unit, name, alternates in rows if unit}
 
-    def lookup(self, name: str) -> tuple[int, ...] | _Match:
-        """The rows of the places a name may mean (empty when it matches nothing)."""
-        for key in _name_variants(normalise_place_name(name)):
-            named, alternate = self._named.get(key, ()), self._alternate.get(key, ())
-            if named or alternate:
-                return _Match(named, tuple(i for i in alternate if i not in named))
-        return ()
-
-    def units_of_hint(self, hint: str | None) -> frozenset[str] | None:
-        """The ADM1 ``shapeName``s an oblast hint may mean; None when it is not recognised."""
+    def oblast_of_hint(self, hint: str | None) -> frozenset[str] | None:
+        """The ADM1 ``shapeName``s an oblast hint may mean; None if it is not recognised."""
         return None if hint is None else self._oblasts.units(hint)
 
-    def resolve(self, names: pl.Series, admin1_hints: pl.Series | None = None) -> pl.DataFrame:
-        """``lat``, ``lon``, ``geonames_id``, ``resolution``, ``candidates`` for every name."""
-        hints = pl.Series([None] * names.len(), dtype=pl.Utf8) if admin1_hints is None else admin1_hints
-        if hints.len() != names.len():
-            raise ValueError(f"{names.len()} names but {hints.len()} admin1 hints: give one per name")
-        rows = pl.DataFrame({"name": names.cast(pl.Utf8), "hint": hints.cast(pl.Utf8)})
-        pairs = rows.unique(maintain_order=False)
-        results = [self._resolve_one(name, hint) for name, hint in pairs.iter_rows()]
-        solved = pairs.with_columns(pl.DataFrame(results, schema=_RESULT_SCHEMA, orient="row"))
-        return rows.join(solved, on=["name", "hint"], how="left", nulls_equal=True, maintain_order="left").drop(
-            "name", "hint"
-        )
+    def matches(self, name: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """Rows of the places named ``name``, and of those that list it as an alternate name."""
+        exact, loose = _name_keys(name)
+        index = self._index
+        for keys, named, alternate in (
+            (exact, index.named, index.alternate),
+            (loose, index.loose_named, index.loose_alternate),
+        ):
+            for key in keys:
+                own, other = named.get(key, ()), alternate.get(key, ())
+                if own or other:
+                    return own, tuple(i for i in other if i not in own)
+        return (), ()
 
-    def _resolve_one(self, name: str | None, hint: str | None) -> tuple[object, ...]:
+    def resolve(self, names: pl.Series, admin1_hints: pl.Series | None = None) -> pl.DataFrame:
+        """``lat``, ``lon``, ``geonames_id``, ``resolution``, ``candidates``, one row per name.
+
+        ``resolution`` is one of :data:`RESOLUTIONS`; ``candidates`` describes the places a
+        name may mean when it is ``ambiguous`` (or found only outside the hinted oblast).
+        Each distinct (name, hint) pair is resolved once.
+        """
+        if admin1_hints is None:
+            admin1_hints = pl.Series([None] * names.len(), dtype=pl.Utf8)
+        if admin1_hints.len() != names.len():
+            raise ValueError(f"{names.len()} names and {admin1_hints.len()} hints: give one each")
+        rows = pl.DataFrame({"name": names.cast(pl.Utf8), "hint": admin1_hints.cast(pl.Utf8)})
+        pairs = rows.unique()
+        solved = pl.DataFrame(
+            [self._resolve_one(name, hint) for name, hint in pairs.iter_rows()],
+            schema=_RESULT_SCHEMA,
+            orient="row",
+        )
+        keyed = pl.concat([pairs, solved], how="horizontal")
+        joined = rows.join(
+            keyed, on=["name", "hint"], how="left", nulls_equal=True, maintain_order="left"
+        )
+        return joined.drop("name", "hint")
+
+    def _resolve_one(self, name: str | None, hint: str | None) -> tuple[Any, ...]:
         if name is None or not normalise_place_name(name):
             return (None, None, None, "empty", None)
-        match = self.lookup(name)
-        if not isinstance(match, _Match):
+        named, alternate = self.matches(name)
+        if not named and not alternate:
             return (None, None, None, "unknown", None)
-        units = self.units_of_hint(hint)
-        chosen = self._narrow(match, units)
+        units = self.oblast_of_hint(hint)
+        chosen = self._narrow(named, units) or self._narrow(alternate, units)
         if len(chosen) == 1:
-            row = self.places.row(chosen[0], named=True)
-            return (row["latitude"], row["longitude"], row["geonameid"], "resolved", None)
-        everyone = match.named + match.alternate
+            return (*self._point[chosen[0]], "resolved", None)
         if not chosen:
-            note = f"none in {' or '.join(sorted(units or ()))}; elsewhere: "
-            return (None, None, None, "unknown", note + self._describe(everyone))
-        note = "" if hint is None or units is not None else f"oblast hint {hint!r} not recognised; "
+            where = " or ".join(sorted(units or ()))
+            return (
+                None,
+                None,
+                None,
+                "unknown",
+                f"none in {where}; elsewhere: {self._describe(named + alternate)}",
+            )
+        note = "" if hint is None or units is not None else f"oblast {hint!r} not recognised; "
         return (None, None, None, "ambiguous", note + self._describe(chosen))
 
-    def _narrow(self, match: _Match, units: frozenset[str] | None) -> tuple[int, ...]:
-        for tier in (match.named, match.alternate):
-            if units is not None:
-                tier = tuple(i for i in tier if self.places["admin1"][i] in units)
-            if tier:
-                return self._seat_if_one(tier)
-        return ()
+    def _narrow(self, rows: tuple[int, ...], units: frozenset[str] | None) -> tuple[int, ...]:
+        if units is not None:
+            rows = tuple(i for i in rows if self._admin1[i] in units)
+        seats = [i for i in rows if self._seat[i]]
+        return (seats[0],) if len(rows) > 1 and len(seats) == 1 else rows
 
-    def _seat_if_one(self, rows: tuple[int, ...]) -> tuple[int, ...]:
-        if len(rows) == 1:
-            return rows
-        seats = [i for i in rows if self.places["feature_code"][i] in SEAT_CODES]
-        return (seats[0],) if len(seats) == 1 else rows
-
-    def _describe(self, rows: Iterable[int]) -> str:
-        rows = list(rows)
-        listed = self.places[rows[:_LISTED]]
+    def _describe(self, rows: tuple[int, ...]) -> str:
+        listed = self.places[list(rows[:_LISTED])].select(
+            "name", "admin1", "latitude", "longitude", "geonameid"
+        )
         text = "; ".join(
-            f"{r['name']} ({r['admin1'] or 'oblast unknown'}, {r['latitude']:.4f} {r['longitude']:.4f}, "
-            f"geonames {r['geonameid']})"
-            for r in listed.iter_rows(named=True)
+            f"{name} ({unit or 'no oblast'}, {lat:.4f} {lon:.4f}, geonames {gid})"
+            for name, unit, lat, lon, gid in listed.iter_rows()
         )
         return text + (f"; and {len(rows) - _LISTED} more" if len(rows) > _LISTED else "")
 
@@ -261,29 +333,50 @@ _RESULT_SCHEMA: Final = {
 }
 
 
-def _index(places: pl.DataFrame) -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]]:
-    """Normalised (and loose) name -> rows, for own names and for alternate names."""
+def _build_index(places: pl.DataFrame) -> _Index:
     rows = places.with_row_index("row").select(
         "row",
         pl.concat_list("name", "asciiname").alias("named"),
         pl.col("alternatenames").str.split(",").alias("alternate"),
     )
-    return _key_map(rows, "named"), _key_map(rows, "alternate")
+    named, loose_named = _key_maps(rows, "named")
+    alternate, loose_alternate = _key_maps(rows, "alternate")
+    return _Index(named, alternate, loose_named, loose_alternate)
 
 
-def _key_map(rows: pl.DataFrame, column: str) -> dict[str, tuple[int, ...]]:
-    names = rows.select("row", column).explode(column).filter(pl.col(column) != "")
-    exact = names.with_columns(normalise_place_names(names[column]).alias("key"))
+def _key_maps(rows: pl.DataFrame, column: str) -> tuple[dict[str, tuple[int, ...]], ...]:
+    """Exact key -> rows and loose key -> rows, for the names in ``column``."""
+    names = rows.select("row", column).explode(column).drop_nulls()
+    exact = names.select(normalise_place_names(names[column]).alias("key"), "row")
     distinct = exact["key"].unique()
-    loose = pl.DataFrame({"key": distinct, "loose": [loose_place_key(k) for k in distinct.to_list()]})
-    keyed = pl.concat(
-        [
-            exact.select("key", "row"),
-            exact.join(loose, on="key").select(pl.col("loose").alias("key"), "row"),
-        ]
-    ).filter(pl.col("key") != "")
-    grouped = keyed.unique().sort("row").group_by("key").agg("row")
+    loose_of = pl.DataFrame({"key": distinct, "loose": [loose_place_key(k) for k in distinct]})
+    loose = exact.join(loose_of, on="key").select(pl.col("loose").alias("key"), "row")
+    return _to_dict(exact), _to_dict(loose)
+
+
+def _to_dict(keyed: pl.DataFrame) -> dict[str, tuple[int, ...]]:
+    grouped = keyed.filter(pl.col("key") != "").unique().sort("row").group_by("key").agg("row")
     return {key: tuple(found) for key, found in grouped.iter_rows()}
+
+
+def _read_shipped() -> pl.DataFrame:
+    path = resources.files("guarantor").joinpath(
+        "data", "gazetteer", "geonames_UA_populated_places.tsv.gz"
+    )
+    columns = ["geonameid", "name", "asciiname", "alternatenames", "latitude", "longitude"]
+    frame = pl.read_csv(
+        io.BytesIO(gzip.decompress(path.read_bytes())),
+        separator="\t",
+        quote_char=None,
+        columns=[*columns, "feature_code", "admin1_code", "population"],
+        infer_schema=False,
+    )
+    return frame.with_columns(
+        pl.col("geonameid").cast(pl.Int64),
+        pl.col("latitude", "longitude").cast(pl.Float64),
+        pl.col("population").cast(pl.Int64, strict=False),
+        pl.col("alternatenames").fill_null(""),
+    )
 
 
 @cache

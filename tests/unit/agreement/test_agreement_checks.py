@@ -177,8 +177,11 @@ def test_every_problem_in_a_file_is_listed_not_only_the_first(tmp_path: Path) ->
 def test_a_misspelt_incident_type_in_a_rule_is_caught(tmp_path: Path) -> None:
     doc = minimal_agreement()
     doc["rules"][0]["when"] = 'type in ["shelling", "shellin"] && weapon != "artilery_100mm_plus"'
-    problems = [p for p in problems_of(write_agreement(tmp_path / "a", doc))
-                if p.code == "unknown_vocabulary"]
+    problems = [
+        p
+        for p in problems_of(write_agreement(tmp_path / "a", doc))
+        if p.code == "unknown_vocabulary"
+    ]
     assert len(problems) == 2
     assert "did you mean 'shelling'?" in problems[0].fix
     assert "did you mean 'artillery_100mm_plus'?" in problems[1].fix

@@ -17,8 +17,14 @@ from guarantor.agreement.loader import LoadedAgreement, read_agreement
 
 def overlay(**sections: Any) -> dict[str, Any]:
     doc: dict[str, Any] = {
-        "version": {"id": "v2", "title": "Strengthened", "adopted": "2020-07-22",
-                    "effective": "2020-07-27T00:01:00+03:00", "source": "text", "base": "v1"},
+        "version": {
+            "id": "v2",
+            "title": "Strengthened",
+            "adopted": "2020-07-22",
+            "effective": "2020-07-27T00:01:00+03:00",
+            "source": "text",
+            "base": "v1",
+        },
     }
     doc.update(sections)
     return doc
@@ -56,8 +62,9 @@ def test_the_baseline_is_unchanged_by_an_overlay(tmp_path: Path) -> None:
 
 
 def test_a_repealed_rule_stops_applying_at_the_effective_time(tmp_path: Path) -> None:
-    loaded = read(write_agreement(tmp_path / "a", overlays={"v2": overlay(
-        repeal={"rules": ["hostile-act"]})}))
+    loaded = read(
+        write_agreement(tmp_path / "a", overlays={"v2": overlay(repeal={"rules": ["hostile-act"]})})
+    )
     rule = next(r for r in loaded.latest.rules if r.id == "hostile-act")
     assert rule.applies[-1].end == datetime(2020, 7, 26, 21, 1, tzinfo=UTC)
 
@@ -112,9 +119,13 @@ def test_editing_a_zone_geometry_file_changes_the_hash(tmp_path: Path) -> None:
     del doc["zones"][0]["geometry"]
     doc["zones"][0]["geometry_file"] = "line.geojson"
     folder = write_agreement(tmp_path / "a", doc)
-    (folder / "line.geojson").write_text('{"type": "LineString", "coordinates": [[37.5, 47.1], [38, 48]]}')
+    (folder / "line.geojson").write_text(
+        '{"type": "LineString", "coordinates": [[37.5, 47.1], [38, 48]]}'
+    )
     first = content_hash(read(folder).latest)
-    (folder / "line.geojson").write_text('{"type": "LineString", "coordinates": [[37.5, 47.2], [38, 48]]}')
+    (folder / "line.geojson").write_text(
+        '{"type": "LineString", "coordinates": [[37.5, 47.2], [38, 48]]}'
+    )
     assert content_hash(read(folder).latest) != first
 
 
@@ -137,4 +148,7 @@ def test_the_ceasefire_start_is_in_force_at_exactly_midnight_kyiv_time(tmp_path:
     version = read(write_agreement(tmp_path / "a")).latest
     start = datetime(2015, 2, 14, 22, 0, tzinfo=UTC)
     assert [r.id for r in version.rules_in_force(start)] == ["hostile-act", "surge"]
-    assert version.rules_in_force(start.replace(minute=0, second=0, microsecond=0).replace(hour=21)) == ()
+    assert (
+        version.rules_in_force(start.replace(minute=0, second=0, microsecond=0).replace(hour=21))
+        == ()
+    )

@@ -119,9 +119,14 @@ class TimeFormats:
             )
         if self.drop_time_of_day:
             text = text.str.replace(_TIME_OF_DAY, "")
-        aware = [text.str.to_datetime(f, strict=False, time_unit="us", time_zone="UTC") for f in self.aware]
+        aware = [
+            text.str.to_datetime(f, strict=False, time_unit="us", time_zone="UTC")
+            for f in self.aware
+        ]
         naive = [text.str.to_datetime(f, strict=False, time_unit="us") for f in self.naive]
-        day = _first([text.str.to_datetime(f, strict=False, time_unit="us") for f in self.dates], _NAIVE)
+        day = _first(
+            [text.str.to_datetime(f, strict=False, time_unit="us") for f in self.dates], _NAIVE
+        )
         instant = _first([*aware, self._to_utc(_first(naive, _NAIVE))], _UTC)
         start = pl.coalesce(instant, self._to_utc(day))
         end = pl.coalesce(instant, self._to_utc(day + _DAY) - _MICROSECOND)
