@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
-from factories import minimal_agreement, write_agreement
 
+from factories import minimal_agreement, write_agreement
 from guarantor.cli.main import main
 
 REPO = Path(__file__).resolve().parents[2]

@@ -54,9 +54,10 @@ def test_every_shipped_agreement_has_its_generated_catalogue_up_to_date() -> Non
     for path in folders:
         loaded = load_agreement(path.parent)
         committed = DOCS / "agreements" / f"{loaded.id}.md"
-        assert committed.is_file(), f"run: guarantor agreement docs {loaded.id} --out {committed}"
+        regenerate = f"guarantor agreement docs {loaded.id} --out {committed}"
+        assert committed.is_file(), f"run: {regenerate}"
         assert committed.read_text() == agreement_markdown(loaded), (
-            f"{committed} is out of date; run: guarantor agreement docs {loaded.id} --out {committed}"
+            f"out of date; run: {regenerate}"
         )
         text = committed.read_text()
         assert all(f"`{rule.id}`" in text for rule in loaded.latest.rules)

@@ -117,14 +117,32 @@ def _name_keys(text: str) -> tuple[list[str], list[str]]:
 
 # Oblast hints. Generic words are dropped; what is left is looked up among the units' names,
 # the names of their seats (from GeoNames) and the adjectives below (Ukrainian, Russian).
-_OBLAST_WORDS: Final = frozenset("oblast oblasti obl region province rehion".split())
-_CITY_WORDS: Final = frozenset("city misto mista m horod h town".split())
+_OBLAST_WORDS: Final = frozenset(["oblast", "oblasti", "obl", "region", "province", "rehion"])
+_CITY_WORDS: Final = frozenset(["city", "misto", "mista", "m", "horod", "h", "town"])
 _HINT_WORDS: Final = (
     _OBLAST_WORDS
     | _CITY_WORDS
     | frozenset(
-        "autonomous republic of the avtonomna avtonomnaia respublika ar special status republican "
-        "zi spetsialnym statusom s osobym ukraine ukraina".split()
+        [
+            "autonomous",
+            "republic",
+            "of",
+            "the",
+            "avtonomna",
+            "avtonomnaia",
+            "respublika",
+            "ar",
+            "special",
+            "status",
+            "republican",
+            "zi",
+            "spetsialnym",
+            "statusom",
+            "s",
+            "osobym",
+            "ukraine",
+            "ukraina",
+        ]
     )
 )
 _ADJECTIVE: Final = re.compile(r"s?k(?:a|i|oi|oho|e)$")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from factories import minimal_agreement, write_agreement
-
 from guarantor.agreement.checks import check_agreement
 from guarantor.agreement.loader import read_agreement
 from guarantor.errors import Problem

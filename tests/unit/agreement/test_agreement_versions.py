@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from factories import minimal_agreement, write_agreement
 
+from factories import minimal_agreement, write_agreement
 from guarantor.agreement.canonical import content_hash
 from guarantor.agreement.checks import check_agreement
 from guarantor.agreement.diff import diff_versions
