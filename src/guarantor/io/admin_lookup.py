@@ -42,8 +42,6 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from guarantor.agreement.geometry import admin_units
-
 __all__ = ["KM_PER_DEGREE", "NEAREST_KM", "TILE_DEGREES", "assign_admin", "derive_admin1_codes"]
 
 NEAREST_KM: Final = 10.0
@@ -65,26 +63,37 @@ class _Layer:
     tree: shapely.STRtree
 
 
+def _tiles(geometry: BaseGeometry) -> GeomArray:
+    """``geometry`` cut along a grid of :data:`TILE_DEGREES`; whole cells where it covers them."""
+    x0, y0, x1, y1 = geometry.bounds
+    xs = np.arange(np.floor(x0 / TILE_DEGREES) * TILE_DEGREES, x1, TILE_DEGREES)
+    ys = np.arange(np.floor(y0 / TILE_DEGREES) * TILE_DEGREES, y1, TILE_DEGREES)
+    gx, gy = (a.ravel() for a in np.meshgrid(xs, ys))
+    cells = shapely.box(gx, gy, gx + TILE_DEGREES, gy + TILE_DEGREES)
+    shapely.prepare(geometry)
+    inside = shapely.contains_properly(geometry, cells)
+    edge = ~inside & shapely.intersects(geometry, cells)
+    parts = shapely.intersection(geometry, cells[edge])
+    parts = parts[shapely.get_type_id(parts) >= 3]  # polygons; drop shared edges and corners
+    return np.concatenate([cells[inside], parts])
+
+
 def _layer(names: list[str], geometries: list[BaseGeometry]) -> _Layer:
-    tiles: list[GeomArray] = []
-    owner: list[IntArray] = []
-    for unit, geometry in enumerate(geometries):
-        x0, y0, x1, y1 = geometry.bounds
-        xs = np.arange(np.floor(x0 / TILE_DEGREES) * TILE_DEGREES, x1, TILE_DEGREES)
-        ys = np.arange(np.floor(y0 / TILE_DEGREES) * TILE_DEGREES, y1, TILE_DEGREES)
-        gx, gy = (a.ravel() for a in np.meshgrid(xs, ys))
-        cells = shapely.box(gx, gy, gx + TILE_DEGREES, gy + TILE_DEGREES)
-        parts = shapely.intersection(geometry, cells)
-        parts = parts[~shapely.is_empty(parts)]
-        tiles.append(parts)
-        owner.append(np.full(len(parts), unit, dtype=np.intp))
+    tiles = [_tiles(geometry) for geometry in geometries]
+    owner = [np.full(len(t), unit, dtype=np.intp) for unit, t in enumerate(tiles)]
     all_tiles = np.concatenate(tiles)
     return _Layer(np.array(names), all_tiles, np.concatenate(owner), shapely.STRtree(all_tiles))
 
 
+def _oblast_units() -> dict[str, BaseGeometry]:
+    from guarantor.agreement.geometry import admin_units  # pyproj and more: load on first use
+
+    return dict(admin_units(1))
+
+
 @cache
 def _oblasts() -> _Layer:
-    units = admin_units(1)
+    units = _oblast_units()
     return _layer(list(units), list(units.values()))
 
 
@@ -97,7 +106,7 @@ def _raions() -> tuple[_Layer, IntArray]:
     features = json.loads(path.read_text("utf-8"))["features"]
     names = [f["properties"]["shapeName"] for f in features]
     raions = np.array([shape(f["geometry"]) for f in features])
-    oblasts = np.array(list(admin_units(1).values()))
+    oblasts = np.array(list(_oblast_units().values()))
     raion, oblast = shapely.STRtree(oblasts).query(raions, predicate="intersects")
     area = shapely.area(shapely.intersection(raions[raion], oblasts[oblast]))
     overlap = np.zeros((len(raions), len(oblasts)))
@@ -184,22 +193,19 @@ def assign_admin(lat: pl.Series, lon: pl.Series) -> pl.DataFrame:
     )
 
 
-def derive_admin1_codes(codes: pl.Series, lat: pl.Series, lon: pl.Series) -> pl.DataFrame:
+def derive_admin1_codes(codes: pl.Series, units: pl.Series) -> pl.DataFrame:
     """Another dataset's first-level codes -> shipped ADM1 ``shapeName``, by majority vote.
 
-    Each code takes the unit most of its points fall in. One row per code: ``code``,
-    ``unit``, ``votes`` (points of the code in that unit) and ``share`` (of the code's points
-    that fall in any unit). Points outside every unit do not vote.
+    ``units`` is the ``admin1`` that :func:`assign_admin` gives each coded point. Each code
+    takes the unit most of its points fall in. One row per code: ``code``, ``unit``,
+    ``votes`` (its points in that unit) and ``share`` (of its points that are in any unit).
     """
     votes = (
-        pl.DataFrame({"code": codes.cast(pl.Utf8), "unit": assign_admin(lat, lon)["admin1"]})
+        pl.DataFrame({"code": codes.cast(pl.Utf8), "unit": units.cast(pl.Utf8)})
         .drop_nulls()
         .group_by("code", "unit")
         .len("votes")
         .with_columns(share=pl.col("votes") / pl.col("votes").sum().over("code"))
     )
-    return (
-        votes.sort("votes", "unit", descending=[True, False])
-        .unique("code", keep="first")
-        .sort("code")
-    )
+    ranked = votes.sort("votes", "unit", descending=[True, False])
+    return ranked.unique("code", keep="first").sort("code")

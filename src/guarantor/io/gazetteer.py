@@ -68,27 +68,27 @@ def normalise_place_name(text: str) -> str:
     "Донецьк", "Донецк", "Donets'k" and "Donetsk" all become ``donetsk``; "Дебальцеве" and
     "Debal'tseve" become ``debaltseve``; hyphens become spaces.
     """
-    text = unicodedata.normalize("NFC", text).casefold()
-    text = _WORD_INITIAL.sub(lambda m: _INITIAL[m.group()], text).translate(_TABLE)
-    text = _ACCENTS.sub("", unicodedata.normalize("NFKD", text))
+    if text.isascii():  # most names: no letters to transliterate, no accents
+        text = text.lower().translate(_TABLE)
+    else:
+        text = unicodedata.normalize("NFC", text).casefold()
+        text = _WORD_INITIAL.sub(lambda m: _INITIAL[m.group()], text).translate(_TABLE)
+        text = _ACCENTS.sub("", unicodedata.normalize("NFKD", text))
     return _SEPARATORS.sub(" ", text).strip()
 
 
-_LOOSE: Final = (
-    (re.compile(r"c(?!h)"), "ts"),  # Donec'k
-    (re.compile(r"kh"), "h"),
-    (re.compile(r"g"), "h"),  # Lugansk, Gorlovka
-    (re.compile(r"[yj]"), "i"),
-    (re.compile(r"i(?=[aeou])"), ""),  # ya/ia/ja, yu/iu, ye/ie
-    (re.compile(r"(\w)\1+"), r"\1"),  # Odessa, Avdiivka
-)
+_TS: Final = re.compile(r"c(?!h)")  # Donec'k
+_GLIDE: Final = re.compile(r"i(?=[aeou])")  # ya/ia/ja, yu/iu, ye/ie
+_DOUBLE: Final = re.compile(r"(\w)\1+")  # Odessa, Avdiivka
+_LOOSE_LETTERS: Final = str.maketrans({"g": "h", "y": "i", "j": "i"})  # Lugansk, Gorlovka
 
 
 def loose_place_key(key: str) -> str:
     """A normalised name with the common transliteration variants merged (fallback match)."""
-    for pattern, replacement in _LOOSE:
-        key = pattern.sub(replacement, key)
-    return key
+    if "c" in key:
+        key = _TS.sub("ts", key)
+    key = key.replace("kh", "h").translate(_LOOSE_LETTERS)
+    return _DOUBLE.sub(r"\1", _GLIDE.sub("", key))
 
 
 def normalise_place_names(names: pl.Series) -> pl.Series:
@@ -238,12 +238,11 @@ class Gazetteer:
     """
 
     def __init__(self, places: pl.DataFrame) -> None:
-        votes = derive_admin1_codes(places["admin1_code"], places["latitude"], places["longitude"])
-        votes = votes.filter(pl.col("code") != "00")  # GeoNames: first-order unit not known
-        self.admin1_votes = votes
-        self.admin1_codes: dict[str, str] = dict(votes.select("code", "unit").iter_rows())
-        by_code = places["admin1_code"].replace_strict(self.admin1_codes, default=None)
         by_point = assign_admin(places["latitude"], places["longitude"])["admin1"]
+        votes = derive_admin1_codes(places["admin1_code"], by_point)
+        self.admin1_votes = votes.filter(pl.col("code") != "00")  # 00: GeoNames does not know
+        self.admin1_codes = dict(self.admin1_votes.select("code", "unit").iter_rows())
+        by_code = places["admin1_code"].replace_strict(self.admin1_codes, default=None)
         self.places = places.with_columns(by_code.fill_null(by_point).alias("admin1"))
         self._admin1: list[str | None] = self.places["admin1"].to_list()
         self._seat: list[bool] = self.places["feature_code"].is_in(list(SEAT_CODES)).to_list()

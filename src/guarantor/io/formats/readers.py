@@ -249,8 +249,10 @@ class _BlockParser:
         return frame, rejections, count
 
     def _polars(self, body: bytes) -> pl.DataFrame | None:
-        if body.startswith(b"\n") or b"\n\n" in body or b"\n\r\n" in body:
-            return None  # blank lines: Polars would read them as records
+        blank = body.startswith(b"\n") or b"\n\n" in body or b"\n\r\n" in body
+        if len(self.names) < 2 and blank:
+            return None  # a blank line is not a record; with two columns or more, the
+            # separator count below sends blocks with blank lines to Python's csv
         try:
             frame = pl.read_csv(
                 body,
