@@ -7,6 +7,7 @@ azimuthal equidistant projection centred on the zone, then brought back to WGS 8
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -38,11 +39,29 @@ class ZoneProblem:
 
 @cache
 def admin_units(level: int) -> Mapping[str, BaseGeometry]:
-    """The shipped geoBoundaries units of Ukraine by ``shapeName`` (level 1 or 2)."""
+    """The shipped geoBoundaries units of Ukraine by ``shapeName`` (level 1 or 2).
+
+    Nine raion names repeat across oblasts (Ivanivka, Horodok, ...); those raions are named
+    ``"<shapeName> (<oblast>)"`` so that none is silently dropped.
+    """
     name = {1: "adm1.geojson", 2: "adm2_pre2020_raions.geojson"}[level]
     text = resources.files("guarantor").joinpath("data", "boundaries", name).read_text("utf-8")
-    features = json.loads(text)["features"]
-    return {f["properties"]["shapeName"]: shape(f["geometry"]) for f in features}
+    shapes = [
+        (f["properties"]["shapeName"], shape(f["geometry"])) for f in json.loads(text)["features"]
+    ]
+    counts = Counter(unit for unit, _ in shapes)
+    units: dict[str, BaseGeometry] = {}
+    for unit, geometry in shapes:
+        if counts[unit] > 1:
+            unit = f"{unit} ({_oblast_of(geometry)})"
+        units[unit] = geometry
+    return units
+
+
+def _oblast_of(geometry: BaseGeometry) -> str:
+    point = geometry.representative_point()
+    oblasts = admin_units(1)
+    return next((n for n, g in oblasts.items() if g.contains(point)), "unknown oblast")
 
 
 def admin_unit_names(level: int) -> list[str]:

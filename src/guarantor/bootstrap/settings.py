@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     agreements_dir: Path = Field(Path("agreements"), description="folder of agreement folders")
     read_timeout_ms: int = Field(5000, gt=0, description="time limit of one read statement")
     secret_key: SecretStr | None = Field(None, description="signs sessions; required in production")
+    session_max_age_s: int = Field(
+        28_800, gt=0, description="a session ends this many seconds after sign-in"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="log level")
 
     @model_validator(mode="after")

@@ -30,13 +30,16 @@ ConfigOption = Annotated[
 
 
 def _register() -> None:
-    from guarantor.cli import agreement_cmds, db_cmds, ingest_cmd
+    from guarantor.cli import agreement_cmds, audit_cmd, db_cmds, ingest_cmd, serve_cmd, users_cmd
 
     if app.registered_groups:
         return
     app.add_typer(agreement_cmds.app, name="agreement")
     app.add_typer(db_cmds.app, name="db")
     app.command("ingest")(ingest_cmd.ingest_command)
+    app.command("serve")(serve_cmd.serve_command)
+    app.add_typer(users_cmd.app, name="users")
+    app.add_typer(audit_cmd.app, name="audit")
 
 
 def report_error(exc: GuarantorError) -> None:

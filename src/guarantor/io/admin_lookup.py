@@ -9,7 +9,7 @@ How it works, and why:
 - The units are cut into tiles of :data:`TILE_DEGREES` before they go into the tree. An oblast
   has about 1,000 vertices and GEOS tests a point against an unprepared tree geometry, which
   for a million points took 13 s; against the tiles (most are plain squares) it takes well
-  under one second. The tiles are built once per process (about half a second) and cached.
+  under one second. The tiles are built once per process (about a second) and cached.
 - A point inside no unit (just off the simplified coastline or border) takes the nearest unit
   if it is at most :data:`NEAREST_KM` away. Distances are in degrees, converted
   conservatively: :data:`NEAREST_KM` / 111.32 km (one degree of latitude, the most any
@@ -74,7 +74,7 @@ def _tiles(geometry: BaseGeometry) -> GeomArray:
     inside = shapely.contains_properly(geometry, cells)
     edge = ~inside & shapely.intersects(geometry, cells)
     parts = shapely.intersection(geometry, cells[edge])
-    parts = parts[shapely.get_type_id(parts) >= 3]  # polygons; drop shared edges and corners
+    parts = parts[shapely.area(parts) > 0]  # drop cells that only touch it along an edge
     return np.concatenate([cells[inside], parts])
 
 

@@ -3,18 +3,27 @@
 Names are compared after :func:`normalise_place_name`: one Cyrillic-to-Latin scheme (the
 Ukrainian national romanisation of 2010, with the Russian letters added), so that Ukrainian,
 Russian and Latin spellings of a name meet; GeoNames' alternate names supply the rest
-("Kharkov" and "Харьков" are alternate names of Kharkiv). When the exact form finds nothing,
-the name is tried without a settlement-type word ("smt", "село", "village of"...), then in a
-looser form that merges the usual transliteration variants (:func:`loose_place_key`).
+("Kharkov" and "Харьков" are alternate names of Kharkiv). When the name as given finds
+nothing, it is tried without a parenthesis, without a settlement-type word ("smt", "село",
+"village of", "... town"), then in the looser form of :func:`loose_place_key`.
 
-Resolution never guesses. A name resolves when it matches one place. When it matches several,
-the oblast hint narrows them; when several remain, the one seat of administration (PPLA,
-PPLA2, PPLC) among them is taken if there is exactly one; otherwise the name is ``ambiguous``
-and ``candidates`` lists the places. Places named so are preferred to places that only list
-the name among their alternate names ("Donetske" is two villages, and an old alternate name
-of Donetsk city), unless the hint rules the named places out. A name found only outside the
-hinted oblast is ``unknown`` and the candidates say where it was found. Nothing unresolved
-gets coordinates: a province centroid is never passed off as a place.
+Resolution never guesses (``resolution`` is one of :data:`RESOLUTIONS`):
+
+- a name that matches no place is ``unknown``; a null or blank one is ``empty``;
+- the places a name matches are narrowed to the oblast hint, if one is given; a hint that
+  names no unit of Ukraine ("Rostov oblast") resolves nothing: the name is ``ambiguous``;
+  a name found only outside the hinted oblast is ``unknown``, and ``candidates`` says where;
+- of several, sections of a place, historical, abandoned and destroyed places
+  (:data:`MINOR_CODES`) drop out if others remain: "Mariupol" in Donetsk Oblast is the city,
+  not the city district Zirka that GeoNames also lists as "Mariupol";
+- one place left: ``resolved``. Several: the seat of administration (:data:`SEAT_CODES`)
+  among them is taken if there is exactly one, counting only the places that bear the name
+  as their own when any does (Donetsk city lists "Oleksandrivka" and "Donetske" among its
+  old names; villages bear them); "Kiev" and "Artemivsk" are nobody's own name, and go to
+  the one seat, Kyiv and Bakhmut. Otherwise ``ambiguous``; ``candidates`` lists the places.
+
+What does not resolve keeps null coordinates: a province centroid is never passed off as a
+place. Resolving 1,000,000 names costs one pass per distinct (name, hint) pair.
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ import io
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -34,6 +44,7 @@ import polars as pl
 from guarantor.io.admin_lookup import assign_admin, derive_admin1_codes
 
 __all__ = [
+    "MINOR_CODES",
     "RESOLUTIONS",
     "SEAT_CODES",
     "Gazetteer",
@@ -44,6 +55,8 @@ __all__ = [
 
 RESOLUTIONS: Final = ("resolved", "ambiguous", "unknown", "empty")
 SEAT_CODES: Final = frozenset({"PPLA", "PPLA2", "PPLC"})
+# sections of a place, historical, abandoned or destroyed places: a last resort
+MINOR_CODES: Final = frozenset({"PPLX", "PPLH", "PPLQ", "PPLW"})
 _LISTED: Final = 5  # candidates named in the ``candidates`` text
 
 _TRANSLIT: Final = {
@@ -53,7 +66,7 @@ _TRANSLIT: Final = {
     # scientific (ISO 9) letters, and Latin letters that do not decompose into letter + accent
     **{"š": "sh", "ž": "zh", "č": "ch", "ŝ": "shch", "ł": "l", "ø": "o", "æ": "ae", "đ": "d"},
     **{"ı": "i", "œ": "oe", "þ": "th"},
-    **dict.fromkeys("'’ʼ`′ʹ‘´ʻ", ""),  # apostrophes vanish like the soft sign
+    **dict.fromkeys("'’ʼ`′ʹ‘´ʻ", ""),  # apostrophes vanish, like the soft sign
 }
 _TABLE: Final = str.maketrans(_TRANSLIT)
 _INITIAL: Final = {"є": "ye", "ї": "yi", "й": "y", "ю": "yu", "я": "ya"}
@@ -68,7 +81,7 @@ def normalise_place_name(text: str) -> str:
     "Донецьк", "Донецк", "Donets'k" and "Donetsk" all become ``donetsk``; "Дебальцеве" and
     "Debal'tseve" become ``debaltseve``; hyphens become spaces.
     """
-    if text.isascii():  # most names: no letters to transliterate, no accents
+    if text.isascii():  # most names: nothing to transliterate, no accents
         text = text.lower().translate(_TABLE)
     else:
         text = unicodedata.normalize("NFC", text).casefold()
@@ -84,7 +97,7 @@ _LOOSE_LETTERS: Final = str.maketrans({"g": "h", "y": "i", "j": "i"})  # Lugansk
 
 
 def loose_place_key(key: str) -> str:
-    """A normalised name with the common transliteration variants merged (fallback match)."""
+    """A normalised name with the common transliteration variants merged (a fallback)."""
     if "c" in key:
         key = _TS.sub("ts", key)
     key = key.replace("kh", "h").translate(_LOOSE_LETTERS)
@@ -105,47 +118,29 @@ _TYPE_PREFIX: Final = re.compile(
     r"khutir|khutor|village|town|city|settlement|vil|v) )"
 )
 _TYPE_SUFFIX: Final = re.compile(r" (?:village|town|city|settlement|selo|misto)$")
+_PARENTHESES: Final = re.compile(r"\([^)]*\)")
 
 
 def _name_keys(text: str) -> tuple[list[str], list[str]]:
-    """Exact and loose keys to try for a name, in order: as given, then without type words."""
-    key = normalise_place_name(text)
-    stripped = _TYPE_SUFFIX.sub("", _TYPE_PREFIX.sub("", key))
-    exact = [key] if stripped in ("", key) else [key, stripped]
-    return exact, [loose_place_key(k) for k in exact]
+    """Exact and loose keys to try, in order: as given, without a parenthesis
+    ("Hranitne (Volnovakha raion)"), then without settlement-type words."""
+    forms = [normalise_place_name(text), normalise_place_name(_PARENTHESES.sub(" ", text))]
+    forms += [_TYPE_SUFFIX.sub("", _TYPE_PREFIX.sub("", form)) for form in forms]
+    exact = [form for form in dict.fromkeys(forms) if form]
+    return exact, list(dict.fromkeys(loose_place_key(form) for form in exact))
 
 
-# Oblast hints. Generic words are dropped; what is left is looked up among the units' names,
+# Oblast hints: generic words are dropped and the rest is looked up among the units' names,
 # the names of their seats (from GeoNames) and the adjectives below (Ukrainian, Russian).
 _OBLAST_WORDS: Final = frozenset(["oblast", "oblasti", "obl", "region", "province", "rehion"])
 _CITY_WORDS: Final = frozenset(["city", "misto", "mista", "m", "horod", "h", "town"])
-_HINT_WORDS: Final = (
-    _OBLAST_WORDS
-    | _CITY_WORDS
-    | frozenset(
-        [
-            "autonomous",
-            "republic",
-            "of",
-            "the",
-            "avtonomna",
-            "avtonomnaia",
-            "respublika",
-            "ar",
-            "special",
-            "status",
-            "republican",
-            "zi",
-            "spetsialnym",
-            "statusom",
-            "s",
-            "osobym",
-            "ukraine",
-            "ukraina",
-        ]
-    )
+_OTHER_WORDS: Final = (
+    "autonomous republic of the avtonomna avtonomnaia avtonomnaya respublika respublyka "
+    "respubliky ar special status republican zi spetsialnym statusom s osobym ukraine ukraina"
 )
+_HINT_WORDS: Final = _OBLAST_WORDS | _CITY_WORDS | frozenset(_OTHER_WORDS.split())
 _ADJECTIVE: Final = re.compile(r"s?k(?:a|i|oi|oho|e)$")
+_PARTS: Final = re.compile(r"[,;/|]")
 _ALIASES: Final = {
     "Autonomous Republic of Crimea": "Крим, Крым, Кримська, Крымская, Krym, Qirim",
     "Cherkasy Oblast": "Черкаська, Черкасская, Cherkassy",
@@ -177,7 +172,7 @@ _ALIASES: Final = {
 
 
 def _hint_key(text: str) -> tuple[str, frozenset[str]]:
-    """A hint's loose key without generic words, and the generic words it had."""
+    """A hint's loose key without generic words, and the oblast or city words it had."""
     words = normalise_place_name(text).split()
     kept = " ".join(w for w in words if w not in _HINT_WORDS)
     return loose_place_key(kept), frozenset(words) & (_OBLAST_WORDS | _CITY_WORDS)
@@ -202,19 +197,26 @@ class _OblastNames:
                 self.keys[_hint_key(alias)[0]].update(meant)
         self.keys.pop("", None)
 
-    @cache  # noqa: B019 - one instance per process, hints repeat
+    @cache  # noqa: B019 - one instance per process, and hints repeat
     def units(self, hint: str) -> frozenset[str] | None:
+        """None if the hint says nothing; else the units it may mean (empty: none known).
+        "Donetsk oblast, Volnovakha raion" is read part by part."""
+        parts = [self._units(part) for part in _PARTS.split(hint)]
+        known = [part for part in parts if part]
+        if known:
+            return frozenset().union(*known)
+        return frozenset() if any(part is not None for part in parts) else None
+
+    def _units(self, hint: str) -> frozenset[str] | None:
         key, words = _hint_key(hint)
-        found = self.keys.get(key) or self.keys.get(_ADJECTIVE.sub("", key))
-        if not found:
+        if not key:
             return None
+        found = frozenset(self.keys.get(key) or self.keys.get(_ADJECTIVE.sub("", key)) or ())
         if words & _OBLAST_WORDS:
-            narrowed = frozenset(found) - self.city_units
-        elif words & _CITY_WORDS:
-            narrowed = frozenset(found) & self.city_units
-        else:
-            narrowed = frozenset(found)
-        return narrowed or frozenset(found)
+            return found - self.city_units or found
+        if words & _CITY_WORDS:
+            return found & self.city_units or found
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,27 +234,30 @@ class Gazetteer:
 
     ``places`` has the GeoNames columns (``geonameid``, ``name``, ``asciiname``,
     ``alternatenames``, ``latitude``, ``longitude``, ``feature_code``, ``admin1_code``) and
-    gains ``admin1``: the shipped ADM1 ``shapeName`` for the place's GeoNames admin1 code
-    (the map is derived from the data, :attr:`admin1_codes`), or by point in polygon for a
-    place without a usable code.
+    gains ``admin1``: the shipped ADM1 ``shapeName`` of the place's GeoNames admin1 code (a
+    map derived from the data by point in polygon and majority, :attr:`admin1_codes`, with
+    the votes in :attr:`admin1_votes`), or of its point when GeoNames gives no code (``00``).
     """
 
     def __init__(self, places: pl.DataFrame) -> None:
         by_point = assign_admin(places["latitude"], places["longitude"])["admin1"]
         votes = derive_admin1_codes(places["admin1_code"], by_point)
         self.admin1_votes = votes.filter(pl.col("code") != "00")  # 00: GeoNames does not know
-        self.admin1_codes = dict(self.admin1_votes.select("code", "unit").iter_rows())
+        self.admin1_codes: dict[str, str] = dict(self.admin1_votes.select("code", "unit").rows())
         by_code = places["admin1_code"].replace_strict(self.admin1_codes, default=None)
         self.places = places.with_columns(by_code.fill_null(by_point).alias("admin1"))
         self._admin1: list[str | None] = self.places["admin1"].to_list()
         self._seat: list[bool] = self.places["feature_code"].is_in(list(SEAT_CODES)).to_list()
-        self._point = list(self.places.select("latitude", "longitude", "geonameid").iter_rows())
+        self._capital: list[bool] = self.places["feature_code"].is_in(["PPLA", "PPLC"]).to_list()
+        self._minor: list[bool] = self.places["feature_code"].is_in(list(MINOR_CODES)).to_list()
+        self._point = self.places.select("latitude", "longitude", "geonameid").rows()
         self._index = _build_index(self.places)
+        self._labels: list[str] = self.places.select(_LABEL).to_series().to_list()
         self._oblasts = _OblastNames(sorted(set(self.admin1_codes.values())), self._seats())
 
     @classmethod
     def shipped(cls) -> Gazetteer:
-        """The gazetteer of the shipped GeoNames file, built once per process."""
+        """The gazetteer of the shipped GeoNames file, built once per process (a few s)."""
         return _shipped()
 
     def _seats(self) -> dict[str, list[str]]:
@@ -261,11 +266,13 @@ class Gazetteer:
         return {unit: [name, *alternates.split(",")] for unit, name, alternates in rows if unit}
 
     def oblast_of_hint(self, hint: str | None) -> frozenset[str] | None:
-        """The ADM1 ``shapeName``s an oblast hint may mean; None if it is not recognised."""
+        """The ADM1 ``shapeName``s an oblast hint may mean (English, Ukrainian or Russian, with
+        or without "oblast"): None when it says nothing (null, blank, "Ukraine"), an empty set
+        when it names no unit of Ukraine."""
         return None if hint is None else self._oblasts.units(hint)
 
     def matches(self, name: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """Rows of the places named ``name``, and of those that list it as an alternate name."""
+        """Rows of the places named ``name``, and of those that have it as an alternate name."""
         exact, loose = _name_keys(name)
         index = self._index
         for keys, named, alternate in (
@@ -279,11 +286,11 @@ class Gazetteer:
         return (), ()
 
     def resolve(self, names: pl.Series, admin1_hints: pl.Series | None = None) -> pl.DataFrame:
-        """``lat``, ``lon``, ``geonames_id``, ``resolution``, ``candidates``, one row per name.
+        """``lat``, ``lon``, ``geonames_id``, ``resolution``, ``candidates``: a row per name.
 
-        ``resolution`` is one of :data:`RESOLUTIONS`; ``candidates`` describes the places a
-        name may mean when it is ``ambiguous`` (or found only outside the hinted oblast).
-        Each distinct (name, hint) pair is resolved once.
+        ``admin1_hints`` (optional, aligned with ``names``) are oblasts in any of the forms
+        :meth:`oblast_of_hint` knows. ``candidates`` describes, for an unresolved name, the
+        places it may mean. Each distinct (name, hint) pair is resolved once.
         """
         if admin1_hints is None:
             admin1_hints = pl.Series([None] * names.len(), dtype=pl.Utf8)
@@ -309,38 +316,37 @@ class Gazetteer:
         if not named and not alternate:
             return (None, None, None, "unknown", None)
         units = self.oblast_of_hint(hint)
-        chosen = self._narrow(named, units) or self._narrow(alternate, units)
-        if len(chosen) == 1:
-            return (*self._point[chosen[0]], "resolved", None)
+        if units == frozenset():
+            note = f"oblast {hint!r} is not one of Ukraine's; candidates: "
+            return (None, None, None, "ambiguous", note + self._describe(named + alternate))
+        chosen = [i for i in named + alternate if units is None or self._admin1[i] in units]
         if not chosen:
-            where = " or ".join(sorted(units or ()))
-            return (
-                None,
-                None,
-                None,
-                "unknown",
-                f"none in {where}; elsewhere: {self._describe(named + alternate)}",
-            )
-        note = "" if hint is None or units is not None else f"oblast {hint!r} not recognised; "
-        return (None, None, None, "ambiguous", note + self._describe(chosen))
+            note = f"none in {' or '.join(sorted(units or ()))}; elsewhere: "
+            return (None, None, None, "unknown", note + self._describe(named + alternate))
+        chosen = [i for i in chosen if not self._minor[i]] or chosen
+        pool = [i for i in chosen if i in named] or chosen
+        # Without an oblast hint only an oblast or national capital may win over namesakes;
+        # a raion centre (PPLA2) wins only inside the hinted oblast (else 8% land wrong).
+        seat = self._seat if units is not None else self._capital
+        seats = [i for i in pool if seat[i]]
+        if len(chosen) == 1 or len(seats) == 1:
+            place = chosen[0] if len(chosen) == 1 else seats[0]
+            return (*self._point[place], "resolved", None)
+        return (None, None, None, "ambiguous", self._describe(chosen))
 
-    def _narrow(self, rows: tuple[int, ...], units: frozenset[str] | None) -> tuple[int, ...]:
-        if units is not None:
-            rows = tuple(i for i in rows if self._admin1[i] in units)
-        seats = [i for i in rows if self._seat[i]]
-        return (seats[0],) if len(rows) > 1 and len(seats) == 1 else rows
-
-    def _describe(self, rows: tuple[int, ...]) -> str:
-        listed = self.places[list(rows[:_LISTED])].select(
-            "name", "admin1", "latitude", "longitude", "geonameid"
-        )
-        text = "; ".join(
-            f"{name} ({unit or 'no oblast'}, {lat:.4f} {lon:.4f}, geonames {gid})"
-            for name, unit, lat, lon, gid in listed.iter_rows()
-        )
+    def _describe(self, rows: Sequence[int]) -> str:
+        text = "; ".join(self._labels[i] for i in rows[:_LISTED])
         return text + (f"; and {len(rows) - _LISTED} more" if len(rows) > _LISTED else "")
 
 
+_LABEL: Final = pl.format(
+    "{} ({}, {} {}, geonames {})",
+    "name",
+    pl.col("admin1").fill_null("no oblast"),
+    pl.col("latitude").round(4),
+    pl.col("longitude").round(4),
+    "geonameid",
+)
 _RESULT_SCHEMA: Final = {
     "lat": pl.Float64,
     "lon": pl.Float64,
@@ -385,13 +391,12 @@ def _read_shipped() -> pl.DataFrame:
         io.BytesIO(gzip.decompress(path.read_bytes())),
         separator="\t",
         quote_char=None,
-        columns=[*columns, "feature_code", "admin1_code", "population"],
+        columns=[*columns, "feature_code", "admin1_code"],
         infer_schema=False,
     )
     return frame.with_columns(
         pl.col("geonameid").cast(pl.Int64),
         pl.col("latitude", "longitude").cast(pl.Float64),
-        pl.col("population").cast(pl.Int64, strict=False),
         pl.col("alternatenames").fill_null(""),
     )
 

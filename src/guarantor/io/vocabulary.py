@@ -68,9 +68,7 @@ WEAPON_CLASSES: Final = (
     "unknown",
 )
 VOCABULARY_FILE: Final = "src/guarantor/data/vocabularies/types.csv"
-TERM_FIX: Final = (
-    f"add a row to {VOCABULARY_FILE} or a value map in your mapping file"
-)
+TERM_FIX: Final = f"add a row to {VOCABULARY_FILE} or a value map in your mapping file"
 TYPE: Final = "__type"
 WEAPON: Final = "__weapon"
 KNOWN: Final = "__known"
@@ -102,7 +100,9 @@ def _check(table: pl.DataFrame) -> None:
     if table.columns[:4] != ["vocabulary", "term", "type", "weapon"]:
         problems.append(f"columns {table.columns[:4]} instead of vocabulary,term,type,weapon")
     bad_types = table.filter(pl.col("type").is_not_null() & ~pl.col("type").is_in(TYPE_IDS))
-    problems += [f"unknown type '{t}' for '{r}'" for r, t in bad_types.select("term", "type").rows()]
+    problems += [
+        f"unknown type '{t}' for '{r}'" for r, t in bad_types.select("term", "type").rows()
+    ]
     bad_weapons = table.filter(
         pl.col("weapon").is_not_null() & ~pl.col("weapon").is_in(WEAPON_CLASSES)
     )
@@ -110,10 +110,13 @@ def _check(table: pl.DataFrame) -> None:
         f"unknown weapon '{w}' for '{r}'" for r, w in bad_weapons.select("term", "weapon").rows()
     ]
     repeated = table.filter(pl.struct("vocabulary", _KEY).is_duplicated())
-    problems += [f"term '{t}' twice in '{v}'" for v, t in repeated.select("vocabulary", "term").rows()]
+    problems += [
+        f"term '{t}' twice in '{v}'" for v, t in repeated.select("vocabulary", "term").rows()
+    ]
     if problems:
         raise ConfigurationError(
-            f"{VOCABULARY_FILE} is broken: " + "; ".join(problems)
+            f"{VOCABULARY_FILE} is broken: "
+            + "; ".join(problems)
             + f". Types must be one of {', '.join(TYPE_IDS)}; weapons one of "
             + ", ".join(WEAPON_CLASSES)
         )
@@ -150,7 +153,9 @@ def best_term(frame: pl.DataFrame, column: str, vocabulary: str, separator: str)
     table = _rows(vocabulary).select(_KEY, _RANK)
     indexed = frame.select(pl.col(column)).with_row_index("__i")
     exploded = indexed.with_columns(pl.col(column).str.split(separator).alias("__t")).explode("__t")
-    ranked = exploded.with_columns(_key(pl.col("__t")).alias(_KEY)).join(table, on=_KEY, how="inner")
+    ranked = exploded.with_columns(_key(pl.col("__t")).alias(_KEY)).join(
+        table, on=_KEY, how="inner"
+    )
     best = ranked.group_by("__i").agg(pl.col("__t").sort_by(_RANK).first().alias("__best"))
     joined = indexed.join(best, on="__i", how="left", maintain_order="left")
     return joined.select(pl.coalesce("__best", column).alias(column)).to_series()

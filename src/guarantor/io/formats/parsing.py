@@ -39,11 +39,11 @@ INT_EXPECTED = (
     "a whole number, e.g. 3",
     "write a whole number without separators, units or words",
 )
-_INT_RANGES = {
-    pl.Int8: (-128, 127),
-    pl.Int32: (-(2**31), 2**31 - 1),
-    pl.Int64: (-(2**53), 2**53),
-}
+_INT_RANGES: tuple[tuple[pl.DataType, int, int], ...] = (
+    (pl.Int8(), -128, 127),
+    (pl.Int32(), -(2**31), 2**31 - 1),
+)
+_EXACT = 2**53  # the whole numbers a float64 holds exactly
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +63,12 @@ def parse_float(text: pl.Expr) -> pl.Expr:
     return pl.when(number.is_nan()).then(None).otherwise(number)
 
 
-def parse_int(text: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+def parse_int(text: pl.Expr, dtype: pl.DataType | type[pl.DataType]) -> pl.Expr:
     """Text to a whole number of ``dtype``; fractions and numbers out of its range -> null.
 
     ``"3.0"`` is 3; ``"3.5"``, ``"3 km"`` and ``"1,000"`` are not whole numbers.
     """
-    low, high = _INT_RANGES.get(type(dtype), (-(2**53), 2**53))
+    low, high = next(((lo, hi) for d, lo, hi in _INT_RANGES if d == dtype), (-_EXACT, _EXACT))
     number = text.cast(pl.Float64, strict=False)
     whole = (number == number.floor()) & number.is_between(low, high)
     return pl.when(whole).then(number.cast(dtype, strict=False)).otherwise(None)

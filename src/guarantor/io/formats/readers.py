@@ -7,10 +7,9 @@ header, is parsed again with Python's ``csv`` module to find the records at faul
 become rejections. Row numbers are 1-based data-record numbers: the header is not counted,
 blank lines are not records, and a record with a quoted newline counts once.
 
-Text must be UTF-8 (a byte-order mark is allowed). Bytes that are not UTF-8 in the header or
-the first block (the first 4 MiB or more) stop the whole file with an :class:`IntakeError`
-naming the byte offset: such a file is in another encoding. Later, only the records with
-such bytes are rejected.
+Text must be UTF-8 (a byte-order mark is allowed). Bytes that are not UTF-8 in the first
+4 MiB stop the whole file with an :class:`IntakeError` naming the byte offset: such a file
+is in another encoding. Later, only the records with such bytes are rejected.
 """
 
 from __future__ import annotations
@@ -35,6 +34,7 @@ __all__ = ["ROW", "CsvBatch", "read_csv_batches", "read_header", "require_column
 _BOM = b"\xef\xbb\xbf"
 _MIN_BLOCK = 4 << 20
 _MAX_BLOCK = 64 << 20
+_STRICT_BYTES = 4 << 20  # bytes that are not UTF-8 this early: the file is in another encoding
 _ICONV = "convert it to UTF-8, e.g. iconv -f cp1251 -t utf-8 in.csv > out.csv"
 
 
@@ -126,7 +126,7 @@ def _read_header(handle: BinaryIO, display: str, separator: str) -> _Header:
     if not stripped.strip():
         raise intake_error(
             display,
-            found="a file that is empty" if not data.strip() else "only blank lines",
+            found="the file is empty" if not data.removeprefix(_BOM) else "blank lines only",
             expected="a header row naming the columns, then one row per record",
             fix="export the data again with its header row",
             code="empty_file",
@@ -229,7 +229,6 @@ class _BlockParser:
         self.separator = separator
         self.display = display
         self.next_row = 1
-        self.first_block = True
 
     def parse(self, block: bytes, offset: int) -> tuple[pl.DataFrame, list[Rejection], int]:
         """(good records with :data:`ROW`, rejections, number of records) of one block."""
@@ -245,7 +244,6 @@ class _BlockParser:
             frame = pl.DataFrame(schema={**self.schema, ROW: pl.Int64})
         count = frame.height + len(rejections)
         self.next_row += count
-        self.first_block = False
         return frame, rejections, count
 
     def _polars(self, body: bytes) -> pl.DataFrame | None:
@@ -282,11 +280,12 @@ class _BlockParser:
         return total - inside == (len(self.names) - 1) * frame.height
 
     def _python(self, body: bytes, offset: int) -> tuple[pl.DataFrame, list[Rejection]]:
-        if self.first_block:
+        if offset < _STRICT_BYTES:
             try:
                 body.decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise _encoding_error(self.display, offset + exc.start, None) from exc
+                if offset + exc.start < _STRICT_BYTES:
+                    raise _encoding_error(self.display, offset + exc.start, None) from exc
         text = body.decode("utf-8", errors="surrogateescape")
         csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.separator, strict=False)

@@ -1,0 +1,183 @@
+"""The stream target: IR to Python closures over one incident record.
+
+A record is a dict keyed like the batch frame's columns (``incident_id``, ``_t`` in int64
+microseconds, the other rule fields by name, and the zone columns of
+:mod:`guarantor.scenarios.polars_target`). Closures are built once per predicate, never by
+re-parsing. They implement the null semantics of :mod:`guarantor.scenarios.ir` exactly like
+the Polars target: ``None`` is unknown, logic is three-valued, division by zero is ``None``,
+``int / int`` truncates toward zero, and :func:`predicate` is true only for ``True``.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from guarantor.scenarios import ir
+from guarantor.scenarios.polars_target import column_of, zone_column, zone_inside_column
+
+__all__ = ["Evaluator", "Record", "predicate", "to_python"]
+
+Record = Mapping[str, Any]
+Evaluator = Callable[[Record], Any]
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def predicate(node: ir.Node) -> Callable[[Record], bool]:
+    """A function that is true exactly where the rule's predicate is true."""
+    inner = to_python(node)
+    return lambda record: inner(record) is True
+
+
+def to_python(node: ir.Node) -> Evaluator:  # noqa: PLR0911 - one branch per node kind
+    """``node`` as a closure over a record (``None`` where the value is unknown)."""
+    match node:
+        case ir.Const(value=value):
+            return lambda record: value
+        case ir.Field(name=name):
+            return _getter(column_of(name))
+        case ir.IsNull(operand=operand):
+            inner = to_python(operand)
+            return lambda record: inner(record) is None
+        case ir.ZoneInside(zone=zone):
+            return _getter(zone_inside_column(zone))
+        case ir.ZoneDistance(zone=zone):
+            return _getter(zone_column(zone))
+        case ir.Not(operand=operand):
+            return _negation(to_python(operand))
+        case ir.And(items=items):
+            return _conjunction(tuple(to_python(item) for item in items))
+        case ir.Or(items=items):
+            return _disjunction(tuple(to_python(item) for item in items))
+        case ir.Compare():
+            return _compare(node)
+        case ir.InList():
+            return _membership(node)
+        case ir.Arith():
+            return _arithmetic(node)
+        case ir.Neg(operand=operand):
+            inner = to_python(operand)
+            return lambda record: None if (v := inner(record)) is None else -v
+        case ir.Cond():
+            return _conditional(node)
+    raise TypeError(f"not an IR node: {node!r}")
+
+
+def _getter(key: str) -> Evaluator:
+    return lambda record: record.get(key)
+
+
+def _negation(inner: Evaluator) -> Evaluator:
+    def negate(record: Record) -> Any:
+        value = inner(record)
+        return None if value is None else not value
+
+    return negate
+
+
+def _conjunction(items: tuple[Evaluator, ...]) -> Evaluator:
+    def conjunction(record: Record) -> Any:
+        unknown = False
+        for item in items:
+            value = item(record)
+            if value is False:
+                return False
+            if value is None:
+                unknown = True
+        return None if unknown else True
+
+    return conjunction
+
+
+def _disjunction(items: tuple[Evaluator, ...]) -> Evaluator:
+    def disjunction(record: Record) -> Any:
+        unknown = False
+        for item in items:
+            value = item(record)
+            if value is True:
+                return True
+            if value is None:
+                unknown = True
+        return None if unknown else False
+
+    return disjunction
+
+
+def _compare(node: ir.Compare) -> Evaluator:
+    compare = _COMPARE[node.op]
+    if isinstance(node.right, ir.Const) and not isinstance(node.left, ir.Const):
+        get_left, constant = to_python(node.left), node.right.value
+        if isinstance(node.left, ir.Field):
+            key = column_of(node.left.name)
+            return lambda r: None if (v := r.get(key)) is None else compare(v, constant)
+        return lambda r: None if (v := get_left(r)) is None else compare(v, constant)
+    left, right = to_python(node.left), to_python(node.right)
+
+    def comparison(record: Record) -> Any:
+        a, b = left(record), right(record)
+        if a is None or b is None:
+            return None
+        return compare(a, b)
+
+    return comparison
+
+
+def _membership(node: ir.InList) -> Evaluator:
+    values = frozenset(node.values)
+    if isinstance(node.operand, ir.Field):
+        key = column_of(node.operand.name)
+        return lambda r: None if (v := r.get(key)) is None else v in values
+    inner = to_python(node.operand)
+    return lambda r: None if (v := inner(r)) is None else v in values
+
+
+def _divide(a: Any, b: Any, result: str) -> Any:
+    if b == 0:
+        return None
+    if result == "float":
+        return float(a) / float(b)
+    floor = a // b
+    return floor + 1 if floor < 0 and floor * b != a else floor
+
+
+def _arithmetic(node: ir.Arith) -> Evaluator:
+    left, right, op, result = to_python(node.left), to_python(node.right), node.op, node.type
+    if {node.left.type, node.right.type} == {"int", "float"}:
+        cast_left, cast_right = left, right
+        left = lambda r: None if (v := cast_left(r)) is None else float(v)  # noqa: E731
+        right = lambda r: None if (v := cast_right(r)) is None else float(v)  # noqa: E731
+
+    def arithmetic(record: Record) -> Any:
+        a, b = left(record), right(record)
+        if a is None or b is None:
+            return None
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "*":
+            return a * b
+        quotient = _divide(a, b, result)
+        if op == "/" or quotient is None:
+            return quotient
+        return a - b * quotient
+
+    return arithmetic
+
+
+def _conditional(node: ir.Cond) -> Evaluator:
+    condition, then, otherwise = (
+        to_python(node.condition),
+        to_python(node.then),
+        to_python(node.otherwise),
+    )
+    return lambda record: then(record) if condition(record) is True else otherwise(record)

@@ -1,0 +1,165 @@
+"""Zone columns: inside and distance per referenced zone, computed once per frame.
+
+``in_zone`` tests the WGS 84 geometry itself (so a buffer zone means exactly the buffer the
+agreement defines). ``distance_km`` is measured in kilometres on the ground in an azimuthal
+equidistant projection centred on the zone, the same projection
+:func:`guarantor.agreement.geometry.buffer_km` builds buffers in, so ``within_km(z, 25)``
+and a 25-km buffer of ``z`` agree; a place inside the zone is at distance 0. A place
+without coordinates has null for both. Both targets call the same vectorised functions
+(the stream on one point at a time, cached), so their values are bitwise equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import shapely
+from pyproj import CRS, Transformer
+from shapely.geometry.base import BaseGeometry
+
+from guarantor.agreement.geometry import resolve_zones
+from guarantor.agreement.model import ResolvedVersion
+from guarantor.scenarios import ir
+from guarantor.scenarios.errors import RuleCompileError
+from guarantor.scenarios.polars_target import zone_column, zone_inside_column
+
+__all__ = ["ZoneIndex", "ZoneUse", "add_zone_columns", "zone_index", "zone_uses"]
+
+ZoneUse = tuple[str, str]  # (zone id, "inside" | "distance")
+
+
+def zone_uses(predicates: Iterable[ir.Node]) -> tuple[ZoneUse, ...]:
+    """Which zone columns the predicates read, in a stable order."""
+    found: set[ZoneUse] = set()
+    for predicate in predicates:
+        for node in ir.walk(predicate):
+            if isinstance(node, ir.ZoneInside):
+                found.add((node.zone, "inside"))
+            elif isinstance(node, ir.ZoneDistance):
+                found.add((node.zone, "distance"))
+    return tuple(sorted(found))
+
+
+@dataclass(frozen=True, slots=True)
+class _Zone:
+    geometry: BaseGeometry
+    projected: BaseGeometry
+    forward: Transformer
+
+
+class ZoneIndex:
+    """The geometries of one version's zones, prepared for point tests."""
+
+    def __init__(self, geometries: Mapping[str, BaseGeometry]) -> None:
+        self._zones: dict[str, _Zone] = {}
+        for zone_id, geometry in geometries.items():
+            centre = geometry.centroid
+            local = CRS.from_proj4(
+                f"+proj=aeqd +lat_0={centre.y} +lon_0={centre.x} +datum=WGS84 +units=m"
+            )
+            forward = Transformer.from_crs("EPSG:4326", local, always_xy=True)
+            projected = shapely.transform(geometry, lambda xy, f=forward: _apply(f, xy))
+            shapely.prepare(geometry)
+            shapely.prepare(projected)
+            self._zones[zone_id] = _Zone(geometry, projected, forward)
+
+    def __contains__(self, zone_id: object) -> bool:
+        return zone_id in self._zones
+
+    def inside(self, zone_id: str, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+        """True inside the zone; False outside or without coordinates (see ``known``)."""
+        zone = self._zones[zone_id]
+        result: np.ndarray = shapely.contains_xy(zone.geometry, lons, lats)
+        return result
+
+    def distance_km(self, zone_id: str, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+        """Kilometres to the zone (0 inside); NaN without coordinates."""
+        zone = self._zones[zone_id]
+        known = ~(np.isnan(lons) | np.isnan(lats))
+        result = np.full(lons.shape, np.nan)
+        inside = self.inside(zone_id, lons, lats) & known
+        result[inside] = 0.0
+        outside = known & ~inside
+        if outside.any():
+            x, y = zone.forward.transform(lons[outside], lats[outside])
+            points = shapely.points(np.asarray(x), np.asarray(y))
+            result[outside] = shapely.distance(zone.projected, points) / 1000.0
+        return result
+
+    def values(
+        self, uses: tuple[ZoneUse, ...], lons: np.ndarray, lats: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """The zone columns for known coordinates: bool arrays (inside), float (distance)."""
+        out: dict[str, np.ndarray] = {}
+        for zone_id, kind in uses:
+            if kind == "inside":
+                out[zone_inside_column(zone_id)] = self.inside(zone_id, lons, lats)
+            else:
+                out[zone_column(zone_id)] = self.distance_km(zone_id, lons, lats)
+        return out
+
+    def point(self, uses: tuple[ZoneUse, ...], lon: float | None, lat: float | None) -> dict[str, Any]:
+        """The zone columns of one place (the stream's path; same functions as the batch)."""
+        if lon is None or lat is None:
+            return dict.fromkeys(_names(uses))
+        values = self.values(uses, np.array([lon], dtype=float), np.array([lat], dtype=float))
+        return {name: array[0].item() for name, array in values.items()}
+
+
+def _names(uses: tuple[ZoneUse, ...]) -> list[str]:
+    return [zone_inside_column(z) if kind == "inside" else zone_column(z) for z, kind in uses]
+
+
+def _apply(transformer: Transformer, xy: Any) -> Any:
+    x, y = transformer.transform(xy[:, 0], xy[:, 1])
+    xy = xy.copy()
+    xy[:, 0], xy[:, 1] = x, y
+    return xy
+
+
+_CACHE: list[tuple[ResolvedVersion, ZoneIndex]] = []
+
+
+def zone_index(version: ResolvedVersion, zone_ids: Iterable[str]) -> ZoneIndex:
+    """The index of ``version``'s zones (geometry is inlined in a loaded version)."""
+    for known, index in _CACHE:
+        if known is version:
+            return index
+    geometries, problems = resolve_zones(version, Path("."))
+    missing = sorted(set(zone_ids) - set(geometries))
+    if missing:
+        details = "; ".join(f"{p.zone}: {p.found} ({p.fix})" for p in problems) or "unresolved"
+        raise RuleCompileError(
+            f"version '{version.version.id}': zone(s) {', '.join(missing)} read by its rules "
+            f"have no geometry ({details}); expected a valid geometry for every zone a rule "
+            "reads; fix: run 'guarantor agreement check' and correct the zones"
+        )
+    index = ZoneIndex(geometries)
+    _CACHE.append((version, index))
+    del _CACHE[:-8]
+    return index
+
+
+def add_zone_columns(
+    frame: pl.DataFrame, index: ZoneIndex, uses: tuple[ZoneUse, ...]
+) -> pl.DataFrame:
+    """``frame`` with one column per zone use, computed once per distinct place."""
+    if not uses:
+        return frame
+    places = frame.select("lon", "lat").unique()
+    lons = places["lon"].fill_null(np.nan).to_numpy()
+    lats = places["lat"].fill_null(np.nan).to_numpy()
+    values = index.values(uses, lons, lats)
+    known = pl.col("lon").is_not_null() & pl.col("lat").is_not_null()
+    places = places.with_columns(
+        pl.when(known).then(pl.Series(name, array)).otherwise(None).alias(name)
+        for name, array in values.items()
+    )
+    return frame.join(
+        places, on=["lon", "lat"], how="left", nulls_equal=True, maintain_order="left"
+    )
