@@ -25,6 +25,7 @@ def _asgi_app(application: Application) -> Any:
     from uvicorn.importer import import_from_string
 
     application.migrate()
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # health checks read the revision
     return import_from_string(APP_FACTORY)(application)
 
 

@@ -17,7 +17,13 @@ from datetime import UTC, datetime, timedelta
 
 from guarantor.agreement.expr import ast
 from guarantor.agreement.expr.parser import parse
-from guarantor.agreement.expr.types import arithmetic_type, unify, valid_literal, value_type
+from guarantor.agreement.expr.types import (
+    LITERAL_TYPES,
+    arithmetic_type,
+    unify,
+    valid_literal,
+    value_type,
+)
 from guarantor.agreement.fields import INCIDENT_FIELDS
 from guarantor.agreement.model import Geofence
 from guarantor.errors import ExpressionError
@@ -103,17 +109,10 @@ class _Compiler:
         return _error(self.where, self.text, found, expected, fix)
 
     def visit(self, node: ast.Expr) -> ir.Node:
+        literal = _literal(node)
+        if literal is not None:
+            return literal
         match node:
-            case ast.IntLit(value=value):
-                return ir.Const(value, "int")
-            case ast.FloatLit(value=value):
-                return ir.Const(value, "float")
-            case ast.StringLit(value=value):
-                return ir.Const(value, "string")
-            case ast.BoolLit(value=value):
-                return ir.Const(value, "bool")
-            case ast.NullLit():
-                return ir.Const(None, "null")
             case ast.ListExpr():
                 return self.list_(node)
             case ast.Ident():
@@ -262,6 +261,17 @@ class _Compiler:
         if isinstance(condition, ir.Const):
             return then if condition.value is True else otherwise
         return ir.Cond(condition, then, otherwise, merged)
+
+
+def _literal(node: ast.Expr) -> ir.Const | None:
+    if isinstance(node, ast.NullLit):
+        return ir.Const(None, "null")
+    kind = LITERAL_TYPES.get(type(node))
+    if kind is None or not isinstance(
+        node, ast.IntLit | ast.FloatLit | ast.StringLit | ast.BoolLit
+    ):
+        return None
+    return ir.Const(node.value, kind)
 
 
 def _is_null(node: ir.Node) -> bool:

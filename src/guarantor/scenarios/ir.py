@@ -205,4 +205,6 @@ def fields_read(node: Node) -> frozenset[str]:
 
 def zones_read(node: Node) -> frozenset[str]:
     """The zone ids the predicate reads."""
-    return frozenset(item.zone for item in walk(node) if isinstance(item, ZoneInside | ZoneDistance))
+    return frozenset(
+        item.zone for item in walk(node) if isinstance(item, ZoneInside | ZoneDistance)
+    )

@@ -10,6 +10,9 @@ by zero is masked to null; ``predicate`` collapses null to false at the top.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import polars as pl
 
 from guarantor.scenarios import ir
@@ -46,38 +49,32 @@ def predicate(node: ir.Node) -> pl.Expr:
     return to_polars(node).fill_null(False)
 
 
-def to_polars(node: ir.Node) -> pl.Expr:  # noqa: PLR0911 - one branch per node kind
+def to_polars(node: ir.Node) -> pl.Expr:
     """``node`` as a Polars expression (three-valued: null where the value is unknown)."""
-    match node:
-        case ir.Const():
-            return _literal(node)
-        case ir.Field(name=name):
-            return pl.col(column_of(name))
-        case ir.IsNull(operand=operand):
-            return to_polars(operand).is_null()
-        case ir.ZoneInside(zone=zone):
-            return pl.col(zone_inside_column(zone))
-        case ir.ZoneDistance(zone=zone):
-            return pl.col(zone_column(zone))
-        case ir.Not(operand=operand):
-            return ~to_polars(operand)
-        case ir.And(items=items):
-            return pl.all_horizontal(*[to_polars(item) for item in items])
-        case ir.Or(items=items):
-            return pl.any_horizontal(*[to_polars(item) for item in items])
-        case ir.Compare():
-            return _compare(node)
-        case ir.InList():
-            return _membership(node)
-        case ir.Arith():
-            return _arithmetic(node)
-        case ir.Neg(operand=operand):
-            return -to_polars(operand)
-        case ir.Cond(condition=condition, then=then, otherwise=otherwise):
-            return pl.when(to_polars(condition)).then(to_polars(then)).otherwise(
-                to_polars(otherwise)
-            )
-    raise TypeError(f"not an IR node: {node!r}")
+    leaf = _leaf(node)
+    if leaf is not None:
+        return leaf
+    handler = _HANDLERS.get(type(node))
+    if handler is None:
+        raise TypeError(f"not an IR node: {node!r}")
+    return handler(node)
+
+
+def _cond(node: ir.Cond) -> pl.Expr:
+    condition = to_polars(node.condition)
+    return pl.when(condition).then(to_polars(node.then)).otherwise(to_polars(node.otherwise))
+
+
+def _leaf(node: ir.Node) -> pl.Expr | None:
+    if isinstance(node, ir.Const):
+        return _literal(node)
+    if isinstance(node, ir.Field):
+        return pl.col(column_of(node.name))
+    if isinstance(node, ir.ZoneInside):
+        return pl.col(zone_inside_column(node.zone))
+    if isinstance(node, ir.ZoneDistance):
+        return pl.col(zone_column(node.zone))
+    return None
 
 
 def _literal(node: ir.Const) -> pl.Expr:
@@ -147,3 +144,16 @@ def _truncated_division(a: pl.Expr, b: pl.Expr) -> pl.Expr:
     floor = a.floordiv(pl.when(b == 0).then(1).otherwise(b))
     inexact = floor * b != a
     return pl.when((floor < 0) & inexact).then(floor + 1).otherwise(floor)
+
+
+_HANDLERS: dict[type, Callable[[Any], pl.Expr]] = {
+    ir.IsNull: lambda node: to_polars(node.operand).is_null(),
+    ir.Not: lambda node: ~to_polars(node.operand),
+    ir.And: lambda node: pl.all_horizontal(*[to_polars(item) for item in node.items]),
+    ir.Or: lambda node: pl.any_horizontal(*[to_polars(item) for item in node.items]),
+    ir.Neg: lambda node: -to_polars(node.operand),
+    ir.Compare: _compare,
+    ir.InList: _membership,
+    ir.Arith: _arithmetic,
+    ir.Cond: _cond,
+}

@@ -144,7 +144,7 @@ def _compile(version: ResolvedVersion) -> VersionProgram:
                 header_json=_members(header),
             )
         )
-    notes = ()
+    notes: tuple[str, ...] = ()
     if not version.rules:
         notes = (
             f"version '{version.version.id}' of agreement '{version.agreement_id}' has no rules: "
@@ -231,9 +231,7 @@ def _threshold(rule: Rule, window: Window, where: str) -> float:
     return float(value)
 
 
-def _header(
-    version: ResolvedVersion, version_hash: str, rule: Rule, where: str
-) -> dict[str, Any]:
+def _header(version: ResolvedVersion, version_hash: str, rule: Rule, where: str) -> dict[str, Any]:
     try:
         clause_text = version.render_clause(rule.clause, rule.params)
     except KeyError:

@@ -38,38 +38,38 @@ def predicate(node: ir.Node) -> Callable[[Record], bool]:
     return lambda record: inner(record) is True
 
 
-def to_python(node: ir.Node) -> Evaluator:  # noqa: PLR0911 - one branch per node kind
+def to_python(node: ir.Node) -> Evaluator:
     """``node`` as a closure over a record (``None`` where the value is unknown)."""
-    match node:
-        case ir.Const(value=value):
-            return lambda record: value
-        case ir.Field(name=name):
-            return _getter(column_of(name))
-        case ir.IsNull(operand=operand):
-            inner = to_python(operand)
-            return lambda record: inner(record) is None
-        case ir.ZoneInside(zone=zone):
-            return _getter(zone_inside_column(zone))
-        case ir.ZoneDistance(zone=zone):
-            return _getter(zone_column(zone))
-        case ir.Not(operand=operand):
-            return _negation(to_python(operand))
-        case ir.And(items=items):
-            return _conjunction(tuple(to_python(item) for item in items))
-        case ir.Or(items=items):
-            return _disjunction(tuple(to_python(item) for item in items))
-        case ir.Compare():
-            return _compare(node)
-        case ir.InList():
-            return _membership(node)
-        case ir.Arith():
-            return _arithmetic(node)
-        case ir.Neg(operand=operand):
-            inner = to_python(operand)
-            return lambda record: None if (v := inner(record)) is None else -v
-        case ir.Cond():
-            return _conditional(node)
-    raise TypeError(f"not an IR node: {node!r}")
+    leaf = _leaf(node)
+    if leaf is not None:
+        return leaf
+    handler = _HANDLERS.get(type(node))
+    if handler is None:
+        raise TypeError(f"not an IR node: {node!r}")
+    return handler(node)
+
+
+def _is_null(node: ir.IsNull) -> Evaluator:
+    inner = to_python(node.operand)
+    return lambda record: inner(record) is None
+
+
+def _neg(node: ir.Neg) -> Evaluator:
+    inner = to_python(node.operand)
+    return lambda record: None if (v := inner(record)) is None else -v
+
+
+def _leaf(node: ir.Node) -> Evaluator | None:
+    if isinstance(node, ir.Const):
+        value = node.value
+        return lambda record: value
+    if isinstance(node, ir.Field):
+        return _getter(column_of(node.name))
+    if isinstance(node, ir.ZoneInside):
+        return _getter(zone_inside_column(node.zone))
+    if isinstance(node, ir.ZoneDistance):
+        return _getter(zone_column(node.zone))
+    return None
 
 
 def _getter(key: str) -> Evaluator:
@@ -181,3 +181,16 @@ def _conditional(node: ir.Cond) -> Evaluator:
         to_python(node.otherwise),
     )
     return lambda record: then(record) if condition(record) is True else otherwise(record)
+
+
+_HANDLERS: dict[type, Callable[[Any], Evaluator]] = {
+    ir.IsNull: _is_null,
+    ir.Not: lambda node: _negation(to_python(node.operand)),
+    ir.And: lambda node: _conjunction(tuple(to_python(item) for item in node.items)),
+    ir.Or: lambda node: _disjunction(tuple(to_python(item) for item in node.items)),
+    ir.Neg: _neg,
+    ir.Compare: _compare,
+    ir.InList: _membership,
+    ir.Arith: _arithmetic,
+    ir.Cond: _conditional,
+}

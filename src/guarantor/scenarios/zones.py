@@ -103,7 +103,9 @@ class ZoneIndex:
                 out[zone_column(zone_id)] = self.distance_km(zone_id, lons, lats)
         return out
 
-    def point(self, uses: tuple[ZoneUse, ...], lon: float | None, lat: float | None) -> dict[str, Any]:
+    def point(
+        self, uses: tuple[ZoneUse, ...], lon: float | None, lat: float | None
+    ) -> dict[str, Any]:
         """The zone columns of one place (the stream's path; same functions as the batch)."""
         if lon is None or lat is None:
             return dict.fromkeys(_names(uses))

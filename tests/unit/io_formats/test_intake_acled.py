@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 
 from guarantor.evidence.reports import REPORT_SCHEMA, Source
-from guarantor.io.formats.base import Rejection
 from guarantor.io.formats.acled import AcledImporter
+from guarantor.io.formats.base import Rejection
 from guarantor.io.formats.errors import IntakeError
 from guarantor.io.formats.registry import detect_format
 from guarantor.io.vocabulary import vocabulary_table

@@ -39,8 +39,10 @@ def csv_file(tmp_path: Path, rows: str, header: str = HEADER) -> Path:
     return path
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0, us: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, us, tzinfo=UTC)
 
 
 def test_a_canonical_csv_gives_reports_with_utc_times_and_defaults(tmp_path: Path) -> None:

@@ -7,11 +7,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from guarantor.io.formats.base import Rejection
 from guarantor.io.formats.errors import IntakeError
-from guarantor.io.formats.readers import ROW, read_csv_batches, read_header
+from guarantor.io.formats.readers import ROW, CsvBatch, read_csv_batches, read_header
 
 
-def read_all(path: Path, chunk_rows: int = 100_000, required: tuple[str, ...] = ()):
+def read_all(
+    path: Path, chunk_rows: int = 100_000, required: tuple[str, ...] = ()
+) -> tuple[pl.DataFrame, list[Rejection], int, list[CsvBatch]]:
     batches = list(read_csv_batches(path, chunk_rows=chunk_rows, required=required))
     frames = [b.frame for b in batches]
     frame = pl.concat(frames) if frames else pl.DataFrame()
@@ -170,3 +173,22 @@ def test_the_header_alone_can_be_read_for_format_detection(tmp_path: Path) -> No
         "id",
         "two, words",
     )
+
+
+def test_a_few_bad_rows_in_a_large_file_are_found_and_the_rest_read_in_order(
+    tmp_path: Path,
+) -> None:
+    bad = {123, 25_000, 49_999}
+    lines = []
+    for i in range(1, 50_001):
+        if i in bad:
+            lines.append(f"{i},only-two")
+        else:
+            lines.append(f'{i},"note {i},\nsecond line",{i % 5}')
+    path = write(tmp_path, "a,b,c\n" + "\n".join(lines) + "\n")
+    frame, rejections, records, _ = read_all(path)
+    assert records == 50_000
+    assert [r.row_number for r in rejections] == sorted(bad)
+    assert frame[ROW].to_list() == [i for i in range(1, 50_001) if i not in bad]
+    assert frame["a"].to_list() == [str(i) for i in range(1, 50_001) if i not in bad]
+    assert frame["b"][0] == "note 1,\nsecond line"

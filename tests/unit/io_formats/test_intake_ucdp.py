@@ -67,9 +67,7 @@ def write_ged(tmp_path: Path, events: list[dict[str, str]]) -> Path:
     return path
 
 
-def run(
-    path: Path, chunk_rows: int = 100_000
-) -> tuple[pl.DataFrame, list[Rejection], int]:
+def run(path: Path, chunk_rows: int = 100_000) -> tuple[pl.DataFrame, list[Rejection], int]:
     chunks = list(UcdpGedImporter().chunks(path, source=SOURCE, chunk_rows=chunk_rows))
     frame = pl.concat([c.reports for c in chunks])
     assert dict(frame.schema) == dict(REPORT_SCHEMA)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -48,6 +49,10 @@ def make_app() -> FastAPI:
     def private() -> None:
         raise Unauthenticated("sign in first")
 
+    @app.get("/reports")
+    def reports_page() -> None:
+        raise Unauthenticated("sign in first")
+
     @app.get("/api/crash")
     def crash() -> None:
         raise RuntimeError(SECRET_IN_TRACEBACK)
@@ -60,12 +65,12 @@ def client() -> TestClient:
     return TestClient(make_app(), raise_server_exceptions=False)
 
 
-def error_of(response: object) -> dict[str, object]:
-    body = response.json()  # type: ignore[attr-defined]
+def error_of(response: Any) -> dict[str, Any]:
+    body = response.json()
     assert set(body) == {"error"}
     error = body["error"]
     assert set(error) == {"code", "message", "problems", "request_id"}
-    assert error["request_id"] == response.headers[REQUEST_ID_HEADER]  # type: ignore[attr-defined]
+    assert error["request_id"] == response.headers[REQUEST_ID_HEADER]
     for problem in error["problems"]:
         assert set(problem) == {"location", "found", "expected", "fix"}
     return dict(error)
@@ -99,7 +104,7 @@ def test_a_body_that_does_not_validate_is_a_422_pointing_into_the_body(client: T
     assert response.status_code == 422
     error = error_of(response)
     assert error["code"] == "request_invalid"
-    (problem,) = error["problems"]  # type: ignore[misc]
+    (problem,) = error["problems"]
     assert problem["location"] == "body.reports[3].observed_at"
     assert problem["found"] == '"yesterday-ish"'
     assert "datetime" in problem["expected"]
@@ -108,7 +113,7 @@ def test_a_body_that_does_not_validate_is_a_422_pointing_into_the_body(client: T
 
 def test_a_missing_field_says_what_to_add_and_where(client: TestClient) -> None:
     response = client.post("/api/batches", json={"reports": [{"text": "x"}]})
-    (problem,) = error_of(response)["problems"]  # type: ignore[misc]
+    (problem,) = error_of(response)["problems"]
     assert problem == {
         "location": "body.reports[0].observed_at",
         "found": "nothing",
@@ -122,7 +127,7 @@ def test_malformed_json_is_a_422_envelope_too(client: TestClient) -> None:
         "/api/batches", content=b'{"reports": [', headers={"content-type": "application/json"}
     )
     assert response.status_code == 422
-    assert error_of(response)["problems"][0]["location"].startswith("body")  # type: ignore[index]
+    assert error_of(response)["problems"][0]["location"].startswith("body")
 
 
 @pytest.mark.parametrize(
@@ -182,3 +187,10 @@ def test_request_locations_read_like_paths_into_the_request(
     loc: tuple[int | str, ...], text: str
 ) -> None:
     assert request_location(loc) == text
+
+
+def test_a_page_that_needs_a_session_sends_the_browser_to_sign_in(client: TestClient) -> None:
+    response = client.get("/reports", headers={"accept": "text/html"}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/sign-in?next=/reports"
+    assert client.get("/reports").json()["error"]["code"] == "unauthenticated"

@@ -19,7 +19,10 @@ __all__ = ["SPAN_HOURS", "FusionConfig"]
 SPAN_HOURS: Final = MappingProxyType(
     {1: 24.0, 2: 6 * 24.0, 3: 7 * 24.0, 4: 31 * 24.0, 5: 366 * 24.0}
 )
-_SLACK_HOURS: Final = MappingProxyType({1: 6.0, 2: 12.0, 3: 24.0, 4: 48.0, 5: 72.0})
+# Slack by span class (a day, a week, a month, longer). Day spans get none: two reports of
+# consecutive days are two days. Reports with an exact time (a span under an hour) get
+# ``instant_slack_hours``: an exact one matches only within a few hours.
+_SLACK_HOURS: Final = MappingProxyType({1: 0.0, 2: 12.0, 3: 24.0, 4: 48.0})
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,21 +34,26 @@ class FusionConfig:
     the coarser one) overlap, and their types and weapons are compatible. A candidate is
     *linked* when its score (place closeness + time closeness + text agreement + shared
     URL) reaches ``link_score``. Two reports that share a document (same URL and the same
-    text) or, from one organisation, the same informative text, are linked whatever their
-    places (the same article geocoded twice).
+    text, or an identical text of ``document_tokens`` or more) are linked whatever their
+    places (the same article geocoded twice). See :mod:`guarantor.evidence.fusion.links`.
     """
 
     slack_hours: Mapping[int, float] = field(default_factory=lambda: dict(_SLACK_HOURS))
-    max_span_hours: float = 400 * 24.0  # longer spans (contradictory precision) never block
+    instant_slack_hours: float = 3.0
+    max_span_hours: float = 38 * 24.0  # longer spans (a year, contradictions) never block
     link_score: float = 1.5
     text_weight: float = 1.0  # text agreement in -1..1 is multiplied by this
     url_bonus: float = 1.0
     same_point_km: float = 1.0  # closer than this counts as the same place
     coarse_km: float = 50.0  # tolerance from which a report only attaches to its best match
     coarse_hours: float = 48.0  # idem for the length of the time span
+    coarse_text_similarity: float = 60.0  # coarse reports link only where the texts agree
+    token_chars: int = 4  # words shorter than this do not block coarse reports
+    token_group_cap: int = 100  # a word more reports share in one time bucket does not block
     same_document_similarity: float = 90.0  # text similarity for "the same article"
     near_identical_similarity: float = 90.0  # text similarity of two echoes
-    informative_tokens: int = 6  # texts with fewer tokens are not compared across places
+    informative_tokens: int = 6  # texts with fewer tokens only ever add to a score
+    document_tokens: int = 30  # identical texts this long are one item, wherever geocoded
     document_window_hours: float = 72.0
     document_group_cap: int = 200  # a URL shared by more reports is a live blog, not one item
     text_chars: int = 300  # normalised text compared by similarity
@@ -56,3 +64,7 @@ class FusionConfig:
 
     def slack(self, time_precision: int) -> float:
         return float(self.slack_hours.get(time_precision, max(self.slack_hours.values())))
+
+    @property
+    def max_slack(self) -> float:
+        return max(self.instant_slack_hours, *self.slack_hours.values())

@@ -45,15 +45,17 @@ def outlet_key(column: str | pl.Expr) -> pl.Expr:
 
 
 @lru_cache(maxsize=1)
-def load_outlets() -> pl.DataFrame:
-    """The shipped alias table: ``key`` (see :func:`outlet_key`), organisation, kind, cite."""
+def _alias_table() -> pl.DataFrame:
     data = resources.files("guarantor").joinpath("data", "outlets.csv").read_bytes()
     table = pl.read_csv(BytesIO(data), comment_prefix="#", schema_overrides={"cite": pl.Int8})
-    return (
-        table.with_columns(key=outlet_key("alias"))
-        .unique("key", keep="first", maintain_order=True)
-        .select("key", "alias", "organisation", "kind", "cite")
+    return table.with_columns(key=outlet_key("alias")).select(
+        "key", "alias", "organisation", "kind", "cite"
     )
+
+
+def load_outlets() -> pl.DataFrame:
+    """The shipped alias table, one row per ``key`` (see :func:`outlet_key`)."""
+    return _alias_table().unique("key", keep="first", maintain_order=True)
 
 
 def _fuzzy_organisations(unmatched: list[str], table: pl.DataFrame) -> dict[str, str]:
@@ -95,31 +97,33 @@ def organisations(outlets: pl.Series) -> pl.DataFrame:
         )
     return matched.select(
         "outlet",
-        organisation=pl.coalesce("organisation", pl.col("key")),
+        organisation=pl.coalesce("organisation", "key", fold(latin_text("outlet"))),
         kind=pl.col("kind"),
     )
 
 
 def normalise_url(column: str | pl.Expr) -> pl.Expr:
-    """A URL as an identity: no scheme, ``www.``/``m.``, fragment, tracking or trailing ``/``."""
+    """``;``-separated URLs as identities (a list): no scheme, ``www.``/``m.``, fragment,
+    tracking parameters or trailing ``/``."""
     expr = pl.col(column) if isinstance(column, str) else column
-    url = (
-        expr.str.strip_chars()
-        .str.to_lowercase()
-        .str.replace(r"^[a-z][a-z0-9+.-]*://", "")
-        .str.replace(r"^(www|m|mobile|amp)\.", "")
-        .str.replace(r"#.*$", "")
-        .str.replace_all(r"(utm_[a-z]+|fbclid|gclid)=[^&]*&?", "")
-        .str.replace(r"[?&]+$", "")
-        .str.replace(r"/+$", "")
+    text = (
+        expr.str.to_lowercase()
+        .str.replace_all(r"\s+", "")
+        .str.replace_all(r"(^|;)[a-z][a-z0-9+.-]*://", "$1")
+        .str.replace_all(r"(^|;)(www|m|mobile|amp)\.", "$1")
+        .str.replace_all(r"#[^;]*", "")
+        .str.replace_all(r"(utm_[a-z]+|fbclid|gclid)=[^&;]*&?", "")
+        .str.replace_all(r"[?&/]+(;|$)", "$1")
     )
-    return pl.when(url.str.len_chars() > 3).then(url).otherwise(None)
+    return text.str.split(";").list.filter(pl.element().str.len_chars() > 3)
 
 
 def citations(normalised_text: pl.Expr) -> pl.Expr:
     """Organisations a report's (normalised) text names as distinctive aliases (a list)."""
-    table = load_outlets().filter(pl.col("cite") == 1)
-    names = table.select(fold(latin_text("alias")).alias("name"), "organisation")
+    table = _alias_table().filter(pl.col("cite") == 1)
+    names = table.select(fold(latin_text("alias")).alias("name"), "organisation").unique(
+        "name", keep="first", maintain_order=True
+    )
     mapping = dict(zip(names["name"], names["organisation"], strict=True))
     padded = pl.lit(" ") + normalised_text + pl.lit(" ")
     found = padded.str.extract_many([f" {name} " for name in mapping], overlapping=True)

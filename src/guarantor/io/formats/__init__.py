@@ -1,3 +1,21 @@
 """Importers: one module per input layout."""
 
-__all__: list[str] = []
+from guarantor.io.formats.errors import IntakeError
+from guarantor.io.formats.mapped import MappingCsvImporter
+from guarantor.io.formats.registry import (
+    FORMATS,
+    IMPORTERS,
+    detect_format,
+    importer_for,
+    make_importer,
+)
+
+__all__: list[str] = [
+    "FORMATS",
+    "IMPORTERS",
+    "IntakeError",
+    "MappingCsvImporter",
+    "detect_format",
+    "importer_for",
+    "make_importer",
+]

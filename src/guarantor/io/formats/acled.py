@@ -34,7 +34,7 @@ __all__ = ["ACLED_LAYOUT", "ACLED_REQUIRED", "AcledImporter"]
 ACLED_REQUIRED = ("event_id_cnty", "event_date", "event_type", "latitude", "longitude")
 ACLED_TIMES = TimeFormats(
     dates=("%Y-%m-%d", "%d/%m/%Y", "%d %B %Y", "%d-%B-%Y", "%d-%b-%Y", "%d %b %Y"),
-    drop_time_of_day=True,
+    day_times=("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S"),
 )
 ACLED_LAYOUT = Layout(
     name="acled",

@@ -73,7 +73,8 @@ def assemble(
     parsed, checks = _parse(work, layout)
     checks = sorted([*extra, *_required_checks(layout), *checks, *_type_checks(layout)], key=_order)
     flags = [pl.when(c.bad).then(pl.lit(i, dtype=pl.Int32)) for i, c in enumerate(checks)]
-    work = work.with_columns(**parsed).with_columns(pl.min_horizontal(flags).alias("__fail"))
+    work = _spans(work.with_columns(**parsed), layout)
+    work = work.with_columns(pl.min_horizontal(flags).alias("__fail"))
     bad = work.filter(pl.col("__fail").is_not_null())
     good = work.filter(pl.col("__fail").is_null())
     return _conform(good, layout), _rejections(bad, checks, layout)
@@ -122,22 +123,37 @@ def _unparsed(name: str, text: pl.Expr, value: pl.Expr, expected: str, fix: str)
 
 
 def _parse_times(work: pl.DataFrame, layout: Layout, checks: list[Check]) -> dict[str, pl.Expr]:
-    """Times given as text are parsed here; an importer may bring them parsed already."""
-    parsed: dict[str, pl.Expr] = {}
+    """Times given as text are read here (an importer may bring them parsed already) into
+    ``__t_<field>_instant`` and ``__t_<field>_day``; :func:`_spans` makes the spans."""
+    read: dict[str, pl.Expr] = {}
     expected = layout.times.expected()
-    day_end = pl.col("observed_at")
-    if work.schema["observed_at"] == pl.Utf8:
-        start, day_end = layout.times.parse(pl.col("observed_at"))
-        checks.append(
-            _unparsed("observed_at", pl.col("observed_at"), start, expected, layout.time_fix)
+    for name in _TIMES:
+        if work.schema[name] != pl.Utf8:
+            continue
+        instant, day = layout.times.read(pl.col(name))
+        read[f"__t_{name}_instant"] = instant
+        read[f"__t_{name}_day"] = day
+        read_any = (
+            pl.col(f"__t_{name}_instant").is_not_null() | pl.col(f"__t_{name}_day").is_not_null()
         )
-        parsed["__p_observed_at"] = start
-    if work.schema["observed_until"] == pl.Utf8:
-        _, until = layout.times.parse(pl.col("observed_until"))
-        text = pl.col("observed_until")
-        checks.append(_unparsed("observed_until", text, until, expected, layout.time_fix))
-        parsed["__p_observed_until"] = pl.coalesce(until, day_end)
-    return parsed
+        found = pl.when(read_any).then(pl.lit(True))
+        checks.append(_unparsed(name, pl.col(name), found, expected, layout.time_fix))
+    return read
+
+
+def _spans(work: pl.DataFrame, layout: Layout) -> pl.DataFrame:
+    """observed_at, and the ends of the spans (``__t_at_end``, ``__t_until_end``) in UTC."""
+    spans: dict[str, pl.Expr] = {}
+    for name, end_name in (("observed_at", "__t_at_end"), ("observed_until", "__t_until_end")):
+        if f"__t_{name}_day" not in work.columns:
+            if name == "observed_until":
+                spans[end_name] = pl.col(name)  # brought parsed by the importer
+            continue
+        start, end = layout.times.span(pl.col(f"__t_{name}_instant"), pl.col(f"__t_{name}_day"))
+        if name == "observed_at":
+            spans["__p_observed_at"] = start
+        spans[end_name] = end
+    return work.with_columns(**spans)
 
 
 def _parse_marking(work: pl.DataFrame, checks: list[Check]) -> dict[str, pl.Expr]:
@@ -148,7 +164,7 @@ def _parse_marking(work: pl.DataFrame, checks: list[Check]) -> dict[str, pl.Expr
         canonical[value] = marking.canonical() if marking is not None else None
     text = pl.col("releasability")
     parsed = text.replace_strict(canonical, default=None, return_dtype=pl.Utf8)
-    checks.append(_unparsed("releasability", text, parsed, *_MARKING))
+    checks.append(_unparsed("releasability", text, pl.col("__p_releasability"), *_MARKING))
     return {"__p_releasability": parsed}
 
 
@@ -199,6 +215,9 @@ def _conform(good: pl.DataFrame, layout: Layout) -> pl.DataFrame:
             expr = pl.coalesce("weapon", WEAPON)
         elif name == "type_original" and layout.term_is_original:
             expr = pl.coalesce("type_original", "type")
+        elif name == "observed_until":
+            ends = [c for c in ("__t_until_end", "__t_at_end") if c in good.columns]
+            expr = pl.coalesce(ends)
         elif f"__p_{name}" in good.columns:
             expr = pl.col(f"__p_{name}")
         else:

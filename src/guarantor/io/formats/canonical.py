@@ -39,8 +39,7 @@ __all__ = [
 CANONICAL_REQUIRED = ("observed_at", "type")
 RFC3339 = TimeFormats(
     dates=("%Y-%m-%d",),
-    aware=("%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%z"),
-    rfc3339=True,
+    aware=("%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%d %H:%M:%S%.f%#z", "%Y-%m-%dT%H:%M%#z"),
     described=(
         "an RFC 3339 time with its UTC offset, e.g. 2015-02-15T00:00:00+02:00 or "
         "2015-02-14T22:00:00Z, or a date meaning that whole day in UTC, e.g. 2015-02-15"

@@ -35,15 +35,17 @@ class Rechunker:
     ) -> Iterator[tuple[pl.DataFrame, list[Rejection]]]:
         """Chunks completed by these ``count`` records (the frame's ROW is ascending)."""
         self.last += count
+        rows = frame[ROW]
+        keys = [r.row_number for r in rejections]
+        done_rows = done_rejections = 0
         while self.last >= self.end:
-            cut = int(frame[ROW].search_sorted(self.end, side="right")) if frame.height else 0
-            keys = [r.row_number for r in rejections]
+            cut = int(rows.search_sorted(self.end, side="right")) if frame.height else 0
             split = bisect.bisect_right(keys, self.end)
-            self._keep(frame[:cut], rejections[:split])
-            frame, rejections = frame[cut:], rejections[split:]
+            self._keep(frame[done_rows:cut], rejections[done_rejections:split])
+            done_rows, done_rejections = cut, split
             yield self._flush()
             self.end += self.size
-        self._keep(frame, rejections)
+        self._keep(frame[done_rows:], rejections[done_rejections:])
 
     def finish(self) -> Iterator[tuple[pl.DataFrame, list[Rejection]]]:
         """The last, shorter chunk, if any record is left."""

@@ -4,7 +4,7 @@ JSON Lines: one JSON object per line, read ``chunk_rows`` lines at a time; the r
 the line number (blank lines are skipped but counted as lines). A batch is decoded by Polars
 at once; a batch Polars cannot decode (a line that is not a JSON object, nested values,
 mixed types) is decoded line by line to reject only the lines at fault. Values become text:
-numbers as written by JSON, ``true``/``false``, nested values as JSON text.
+numbers (``48.1``, ``3``), ``true``/``false``, nested values as JSON text.
 ``raw`` is the line itself.
 
 GeoJSON: a FeatureCollection, read whole (the format has no record boundaries; for very

@@ -31,5 +31,6 @@ def report_keys(source_id: pl.Series, record_id: pl.Series, raw: pl.Series) -> p
             [source_id, pl.lit(KEY_SEPARATOR), pl.coalesce(record_id, raw)], ignore_nulls=False
         )
     ).to_series()
-    keys = [None if b is None else sha256(b.encode()).hexdigest()[:32] for b in basis.to_list()]
+    data = basis.cast(pl.Binary).to_list()  # bytes straight from Arrow: no str.encode per row
+    keys = [None if b is None else sha256(b).hexdigest()[:32] for b in data]
     return pl.Series("report_key", keys, dtype=pl.Utf8)

@@ -34,6 +34,7 @@ __all__ = ["ROW", "CsvBatch", "read_csv_batches", "read_header", "require_column
 _BOM = b"\xef\xbb\xbf"
 _MIN_BLOCK = 4 << 20
 _MAX_BLOCK = 64 << 20
+_SPLIT_BYTES = 64 << 10
 _STRICT_BYTES = 4 << 20  # bytes that are not UTF-8 this early: the file is in another encoding
 _ICONV = "convert it to UTF-8, e.g. iconv -f cp1251 -t utf-8 in.csv > out.csv"
 
@@ -232,19 +233,34 @@ class _BlockParser:
 
     def parse(self, block: bytes, offset: int) -> tuple[pl.DataFrame, list[Rejection], int]:
         """(good records with :data:`ROW`, rejections, number of records) of one block."""
+        first = self.next_row
+        frames, rejections = self._part(block, offset)
+        frames = [f for f in frames if f.height] or [self._empty()]
+        frame = pl.concat(frames) if len(frames) > 1 else frames[0]
+        return frame, rejections, self.next_row - first
+
+    def _empty(self) -> pl.DataFrame:
+        return pl.DataFrame(schema={**self.schema, ROW: pl.Int64})
+
+    def _part(self, block: bytes, offset: int) -> tuple[list[pl.DataFrame], list[Rejection]]:
+        """Polars on the whole part; where it fails, on each half (cut at a record end), down
+        to parts of 64 KiB that Python's csv reads: one bad record slows only its own part."""
         body = block.rstrip(b"\r\n")
-        rejections: list[Rejection] = []
-        fast = self._polars(body) if body else None
+        if not body:
+            return [], []
+        fast = self._polars(body)
         if fast is not None:
             rows = pl.int_range(self.next_row, self.next_row + fast.height, eager=True)
-            frame = fast.with_columns(rows.cast(pl.Int64).alias(ROW))
-        elif body:
+            self.next_row += fast.height
+            return [fast.with_columns(rows.cast(pl.Int64).alias(ROW))], []
+        cut = _last_record_end(body[: len(body) // 2]) if len(body) > _SPLIT_BYTES else 0
+        if cut == 0:
             frame, rejections = self._python(body, offset)
-        else:
-            frame = pl.DataFrame(schema={**self.schema, ROW: pl.Int64})
-        count = frame.height + len(rejections)
-        self.next_row += count
-        return frame, rejections, count
+            self.next_row += frame.height + len(rejections)
+            return [frame], rejections
+        left_frames, left_rejections = self._part(body[:cut], offset)
+        right_frames, right_rejections = self._part(body[cut:], offset + cut)
+        return [*left_frames, *right_frames], [*left_rejections, *right_rejections]
 
     def _polars(self, body: bytes) -> pl.DataFrame | None:
         blank = body.startswith(b"\n") or b"\n\n" in body or b"\n\r\n" in body

@@ -37,7 +37,7 @@ FORMATS: Final = (*IMPORTERS, "mapped_csv")
 
 _VIINA = {"event_id_1pd", "n_reports", "event_ids_matching", "sources_matching"}
 _JSON_LINES = (".jsonl", ".ndjson", ".geojsonl", ".geojsonseq")
-_CSV = (".csv", ".txt", ".tsv")
+_CSV = (".csv", ".txt")
 
 
 def importer_for(name: str, *, mapping: Path | None = None) -> Importer:

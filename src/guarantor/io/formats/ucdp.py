@@ -46,7 +46,7 @@ UCDP_REQUIRED = (
 )
 UCDP_LAYOUT = Layout(
     name="ucdp_ged",
-    times=TimeFormats(dates=("%Y-%m-%d",), drop_time_of_day=True),
+    times=TimeFormats(dates=("%Y-%m-%d",), day_times=("%Y-%m-%d %H:%M:%S%.f",)),
     vocabulary="ucdp_type_of_violence",
     origin={
         "source_record_id": "id",

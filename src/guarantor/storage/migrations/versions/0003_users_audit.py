@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_users_audit"
-down_revision: str | Sequence[str] | None = "0001_agreements"
+down_revision: str | Sequence[str] | None = "0002_reports"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

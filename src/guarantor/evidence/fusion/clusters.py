@@ -1,0 +1,144 @@
+"""Incidents as connected components of the links, under the analysts' constraints.
+
+Links arrive strongest first (analyst merges, then shared documents, then identical text,
+then place-and-time links by score, ties by report key). Without constraints an incident is a
+connected component; which links *joined* it is its maximum spanning tree (Kruskal's order),
+computed with SciPy and no Python loop.
+
+**Cannot-link policy.** Constraints come as *exclusive groups*: reports of one group never
+share an incident (an analyst's "not the same event" is a group of two; the records of one
+register are a group). Only components that hold two reports of one group are treated
+specially: their links are taken strongest first and a link that would bring two members of
+one group together is refused (status ``cut``). Where a chain of links connects two
+cannot-linked reports, the link refused is therefore the weakest one that would complete the
+chain, and the reports on either side stay with the stronger links they had. Refused analyst
+merges are reported the same way, so that the analyst sees the conflict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse.csgraph import breadth_first_order, connected_components, minimum_spanning_tree
+
+__all__ = ["Clustering", "cluster"]
+
+IntArray = npt.NDArray[np.int64]
+JOINED, REDUNDANT, CUT = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class Clustering:
+    """Per report (by ``idx``): ``labels`` (component), ``parent`` (-1 for the seed) and
+    ``parent_edge`` (the link it joined by, -1 for the seed); per link: ``status``
+    (0 joined, 1 redundant, 2 cut)."""
+
+    labels: IntArray
+    parent: IntArray
+    parent_edge: IntArray
+    status: npt.NDArray[np.int8]
+
+
+def _components(size: int, a: IntArray, b: IntArray) -> IntArray:
+    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(size, size))
+    return connected_components(graph, directed=False)[1].astype(np.int64)
+
+
+def _conflicted(labels: IntArray, exclusive: pl.DataFrame) -> IntArray:
+    """Components holding two members of one exclusive group."""
+    if exclusive.is_empty():
+        return np.empty(0, dtype=np.int64)
+    placed = exclusive.with_columns(
+        component=pl.Series(labels).gather(exclusive["idx"].cast(pl.Int64))
+    )
+    crowded = placed.group_by("group", "component").len().filter(pl.col("len") > 1)
+    return crowded["component"].unique().to_numpy().astype(np.int64)
+
+
+def _spanning_tree(size: int, a: IntArray, b: IntArray, order: IntArray) -> IntArray:
+    """Indices (into ``order``'s edges) of the maximum spanning forest in link order."""
+    if len(order) == 0:
+        return np.empty(0, dtype=np.int64)
+    weights = np.arange(1, len(order) + 1, dtype=np.float64)  # unique: the forest is unique
+    graph = csr_matrix((weights, (a[order], b[order])), shape=(size, size))
+    tree = minimum_spanning_tree(graph).tocoo()
+    return order[tree.data.astype(np.int64) - 1]
+
+
+def _constrained(
+    edges: IntArray, a: IntArray, b: IntArray, exclusive: pl.DataFrame, status: npt.NDArray[np.int8]
+) -> None:
+    """Kruskal with exclusive groups over the links of conflicted components (in place)."""
+    nodes = np.unique(np.concatenate([a[edges], b[edges]]))
+    groups: dict[int, set[int]] = {int(n): set() for n in nodes}
+    for node, group in exclusive.filter(pl.col("idx").is_in(nodes)).iter_rows():
+        groups[int(node)].add(int(group))
+    root = {int(n): int(n) for n in nodes}
+
+    def find(x: int) -> int:
+        while root[x] != x:
+            root[x] = root[root[x]]
+            x = root[x]
+        return x
+
+    for edge in edges.tolist():  # only links inside components with a conflict
+        first, second = find(int(a[edge])), find(int(b[edge]))
+        if first == second:
+            status[edge] = REDUNDANT
+        elif groups[first] & groups[second]:
+            status[edge] = CUT
+        else:
+            if len(groups[first]) < len(groups[second]):
+                first, second = second, first
+            root[second] = first
+            groups[first] |= groups.pop(second)
+            status[edge] = JOINED
+
+
+def _parents(size: int, a: IntArray, b: IntArray, tree: IntArray) -> tuple[IntArray, IntArray]:
+    """Orient the forest from each component's seed (its smallest ``idx``)."""
+    labels = _components(size, a[tree], b[tree])
+    seeds = pl.DataFrame({"label": labels, "idx": np.arange(size)}).group_by("label").agg(
+        pl.col("idx").min()
+    )["idx"].to_numpy()
+    root = size  # a virtual node joined to every seed
+    rows = np.concatenate([a[tree], np.full(len(seeds), root)])
+    cols = np.concatenate([b[tree], seeds])
+    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(size + 1, size + 1)).tocsr()
+    _, predecessors = breadth_first_order(graph, root, directed=False, return_predecessors=True)
+    parent = predecessors[:size].astype(np.int64)
+    parent[parent == root] = -1
+    ids = csr_matrix(
+        (tree.astype(np.float64) + 1.0, (np.minimum(a[tree], b[tree]), np.maximum(a[tree], b[tree]))),
+        shape=(size, size),
+    )
+    has = parent >= 0
+    edge = np.full(size, -1, dtype=np.int64)
+    nodes = np.flatnonzero(has)
+    low, high = np.minimum(nodes, parent[has]), np.maximum(nodes, parent[has])
+    if len(nodes):
+        edge[has] = np.asarray(ids[low, high]).ravel().astype(np.int64) - 1
+    return parent, edge
+
+
+def cluster(size: int, a: IntArray, b: IntArray, exclusive: pl.DataFrame) -> Clustering:
+    """Cluster ``size`` reports joined by links ``a[i]``-``b[i]`` (strongest first).
+
+    ``exclusive`` has columns ``idx`` and ``group`` (integers).
+    """
+    status = np.full(len(a), REDUNDANT, dtype=np.int8)
+    labels = _components(size, a, b)
+    conflicted = np.isin(labels[a], _conflicted(labels, exclusive)) if len(a) else np.zeros(0, bool)
+    free = np.flatnonzero(~conflicted).astype(np.int64)
+    status[_spanning_tree(size, a, b, free)] = JOINED
+    hard = np.flatnonzero(conflicted).astype(np.int64)
+    if len(hard):
+        _constrained(hard, a, b, exclusive, status)
+    tree = np.flatnonzero(status == JOINED).astype(np.int64)
+    parent, parent_edge = _parents(size, a, b, tree)
+    final = _components(size, a[tree], b[tree])
+    return Clustering(labels=final, parent=parent, parent_edge=parent_edge, status=status)

@@ -1,0 +1,220 @@
+"""Incidents and membership frames from clustered reports.
+
+**Fused attributes.** Place (point, name, oblast, raion) comes from the member with the most
+precise place, time from the member with the most precise time (shortest span), ties by
+report key. Type, weapon, claimed actor and target are the most frequent value among the
+members (ties: alphabetical); severity, casualties and calibre the highest reported.
+Every attribute on which members differ is listed in ``disagreements`` (a JSON array of
+``{"attribute", "value", "reports"}``), with the spread of the members' points when they
+are more than a kilometre apart.
+
+**Ids.** ``incident_id`` is ``inc-`` and 16 hex digits of the BLAKE2b hash of the smallest
+member report key: an incident keeps its id across re-runs as long as its seed stays in it.
+
+**Membership.** Each report names the member it was joined to (``joined_by``; null for the
+seed) and the evidence of that link as JSON: rule, distance in km, hours between the spans,
+text similarity, shared URL and score.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import polars as pl
+
+from guarantor.evidence.fusion import grading
+from guarantor.evidence.fusion.clusters import Clustering
+from guarantor.evidence.incidents import INCIDENT_SCHEMA, MEMBERSHIP_SCHEMA
+from guarantor.evidence.markings import parse_marking
+
+__all__ = ["incident_id", "incident_frames", "most_restrictive"]
+
+_MODES = {"type": "type", "weapon": "weapon", "actor": "claimed_actor", "target": "target"}
+_HIGHEST = ("calibre_mm", "severity", "deaths", "injured")
+_COMPARED = ("type", "weapon", "claimed_actor", "target", "place_name", *_HIGHEST)
+
+
+def incident_id(seed_key: str) -> str:
+    return "inc-" + hashlib.blake2b(seed_key.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def most_restrictive(markings: list[str | None]) -> str:
+    """The marking that releases to no one any member is not released to.
+
+    An empty intersection (``REL TO ua`` with ``REL TO ru``) is ``CELL ONLY``: it parses as
+    no marking, so every read path shows it to the verification cell alone (fail closed).
+    """
+    parties: frozenset[str] | None = None
+    internal = False
+    for text in markings:
+        marking = parse_marking(text)
+        if marking is None:
+            return "CELL ONLY"
+        if marking.kind == "public":
+            continue
+        internal = internal or marking.kind == "internal"
+        parties = marking.parties if parties is None else parties & marking.parties
+    if parties is None:
+        return "PUBLIC"
+    if not parties:
+        return "CELL ONLY"
+    if internal:
+        return f"INTERNAL {min(parties)}"
+    return "REL TO " + ",".join(sorted(parties))
+
+
+def _mode(column: str) -> pl.Expr:
+    values = pl.col(column).drop_nulls()
+    return values.mode().sort().first()
+
+
+def _best(column: str, rank: list[str]) -> pl.Expr:
+    return pl.col(column).sort_by(rank).first()
+
+
+def _fused(members: pl.DataFrame, echo: np.ndarray) -> pl.DataFrame:
+    place = ["place_rank", "idx"]
+    time = ["time_rank", "time_precision_rank", "idx"]
+    ranked = members.with_columns(
+        echo=pl.Series(echo).gather(members["idx"]),
+        place_rank=pl.col("pc").fill_null(99),
+        time_rank=(pl.col("h1") - pl.col("h0")).fill_null(float("inf")),
+        time_precision_rank=pl.col("time_precision").fill_null(99),
+    )
+    return ranked.group_by("label").agg(
+        seed=pl.col("report_key").min(),
+        time=_best("observed_at", time),
+        time_until=_best("observed_until", time),
+        time_precision=_best("time_precision", time),
+        lat=_best("lat", place),
+        lon=_best("lon", place),
+        place_precision=_best("place_precision", place),
+        place_name=_best("place_name", place),
+        oblast=_best("admin1", place),
+        raion=_best("admin2", place),
+        **{name: _mode(column) for name, column in _MODES.items()},
+        **{column: pl.col(column).max() for column in _HIGHEST},
+        reports=pl.len().cast(pl.Int32),
+        sources=pl.col("echo").n_unique().cast(pl.Int32),
+        actors=pl.col("claimed_actor").drop_nulls().n_unique(),
+        reliability=grading.reliability(pl.col("reliability")),
+        credibility=grading.credibility(pl.col("credibility"), pl.col("echo").n_unique()),
+        markings=pl.col("releasability").fill_null("").unique().sort().str.join("\x1f"),
+    )
+
+
+def _spread(members: pl.DataFrame, fused: pl.DataFrame) -> pl.DataFrame:
+    """Farthest member point from the fused point, per label (km)."""
+    joined = members.select("label", "lat", "lon").join(
+        fused.select("label", lat_f="lat", lon_f="lon"), on="label"
+    )
+    rad = np.pi / 180.0
+    dlat = (pl.col("lat") - pl.col("lat_f")) * rad
+    dlon = (pl.col("lon") - pl.col("lon_f")) * rad
+    h = (dlat / 2).sin() ** 2 + (pl.col("lat") * rad).cos() * (pl.col("lat_f") * rad).cos() * (
+        dlon / 2
+    ).sin() ** 2
+    km = 2 * 6371.0088 * h.sqrt().clip(0.0, 1.0).arcsin()
+    return joined.group_by("label").agg(spread_km=km.max())
+
+
+def _disagreements(members: pl.DataFrame, spread: pl.DataFrame) -> pl.DataFrame:
+    long = pl.concat(
+        [
+            members.select(
+                "label", "report_key", attribute=pl.lit(c), value=pl.col(c).cast(pl.Utf8)
+            )
+            for c in _COMPARED
+        ]
+    ).drop_nulls("value")
+    grouped = (
+        long.group_by("label", "attribute", "value")
+        .agg(pl.col("report_key").sort().alias("reports"))
+        .filter(pl.len().over("label", "attribute") > 1)
+        .sort("label", "attribute", "value")
+    )
+    items = grouped.select("label", item=pl.struct("attribute", "value", "reports").struct.json_encode())
+    far = spread.filter(pl.col("spread_km") > 1.0).select(
+        "label",
+        item=pl.format('{{"attribute":"place","spread_km":{}}}', pl.col("spread_km").round(3)),
+    )
+    return (
+        pl.concat([items, far])
+        .group_by("label")
+        .agg(disagreements=pl.lit("[") + pl.col("item").str.join(",") + pl.lit("]"))
+    )
+
+
+def _decided(members: pl.DataFrame, statuses: pl.DataFrame) -> pl.DataFrame:
+    return (
+        statuses.join(members.select("report_key", "label"), on="report_key")
+        .sort("when", "status")
+        .group_by("label")
+        .agg(decided=pl.col("status").last())
+    )
+
+
+def incident_frames(
+    members: pl.DataFrame,
+    clustering: Clustering,
+    echo: np.ndarray,
+    evidence: pl.DataFrame,
+    statuses: pl.DataFrame,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(incidents, membership) for the prepared ``members`` clustered by ``clustering``.
+
+    ``evidence``: one JSON text per link (``evidence``, by link position); ``statuses``:
+    Confirm/Reject rows (``report_key``, ``status``, ``when``).
+    """
+    members = members.with_columns(label=pl.Series(clustering.labels).gather(members["idx"]))
+    fused = _fused(members, echo)
+    spread = _spread(members, fused)
+    fused = fused.join(spread, on="label", how="left")
+    seeds = fused["seed"].to_list()
+    ids = pl.DataFrame({"seed": seeds, "incident_id": [incident_id(s) for s in seeds]})
+    combos = fused["markings"].unique().sort().to_list()
+    restrictive = pl.DataFrame(
+        {
+            "markings": combos,
+            "releasability": [most_restrictive(c.split("\x1f")) for c in combos],
+        },
+        schema={"markings": pl.Utf8, "releasability": pl.Utf8},
+    )
+    fused = fused.join(ids, on="seed").join(restrictive, on="markings", how="left")
+    fused = fused.join(_disagreements(members, spread), on="label", how="left").join(
+        _decided(members, statuses), on="label", how="left"
+    )
+    incidents = fused.with_columns(
+        status=grading.status(pl.col("sources"), pl.col("actors"), pl.col("decided")),
+        disagreements=pl.col("disagreements").fill_null("[]"),
+        sector=pl.lit(None, pl.Utf8),
+        count=pl.lit(1, pl.Int32),
+    )
+    incidents = incidents.select(
+        [pl.col(c).cast(t) for c, t in INCIDENT_SCHEMA.items()]
+    ).sort("incident_id")
+    return incidents, _membership(members, clustering, evidence, fused)
+
+
+def _membership(
+    members: pl.DataFrame, clustering: Clustering, evidence: pl.DataFrame, fused: pl.DataFrame
+) -> pl.DataFrame:
+    keys = members.sort("idx")["report_key"]
+    parent = pl.Series(clustering.parent).gather(members["idx"])
+    numbered = evidence.with_row_index("parent_edge").with_columns(
+        pl.col("parent_edge").cast(pl.Int64)
+    )
+    frame = (
+        members.select("report_key", "label")
+        .with_columns(
+            joined_by=pl.when(parent >= 0).then(keys.gather(parent.clip(lower_bound=0))),
+            parent_edge=pl.Series(clustering.parent_edge).gather(members["idx"]),
+        )
+        .join(numbered, on="parent_edge", how="left")
+        .with_columns(evidence=pl.col("evidence").fill_null('{"rule":"seed"}'))
+    )
+    frame = frame.join(fused.select("label", "incident_id"), on="label")
+    return frame.select(
+        [pl.col(c).cast(t) for c, t in MEMBERSHIP_SCHEMA.items()]
+    ).sort("incident_id", "report_key")

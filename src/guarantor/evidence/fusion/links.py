@@ -1,0 +1,193 @@
+"""Which candidate pairs become links, by which rule, with the evidence that decided it.
+
+Rules, strongest first:
+
+``same_document``  the two reports share a URL and their texts are near-identical (or both
+                   have none): one article, whatever the places it was geocoded to.
+``same_text``      identical text of ``document_tokens`` or more within the document
+                   window: one item copied or geocoded twice.
+``place_time``     within place tolerance, time spans overlapping (with slack), compatible
+                   type and weapon, and a score of at least ``link_score``:
+                   ``place`` (1 at the same point, falling to 0 at the tolerance)
+                   + ``time`` (1 when the spans overlap, falling to 0 at the slack)
+                   + ``text_weight`` x text agreement ((similarity - 50) / 50; only its
+                   positive part unless both texts are informative)
+                   + ``url_bonus`` if they share a URL.
+
+Two records of one organisation with near-identical text at different points are a roundup
+(one article listing several places), not one event seen twice: no ``place_time`` link.
+
+A *coarse* report (place tolerance of ``coarse_km`` or more, or a span longer than
+``coarse_hours``) links by place and time only where the texts agree (similarity of at least
+``coarse_text_similarity``), and keeps only its best such link: it attaches to the event that
+fits it best and never bridges two events that precise reports keep apart. Two coarse reports
+link only when they make the same claim: the same point and the same span (within a day).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from guarantor.evidence.fusion.config import FusionConfig
+from guarantor.evidence.fusion.similarity import pair_similarity
+
+__all__ = ["LINK_SCHEMA", "RULE_ORDER", "links"]
+
+RULE_ORDER = {"analyst_merge": 0, "same_document": 1, "same_text": 2, "place_time": 3}
+LINK_SCHEMA = {
+    "a": pl.Int64,
+    "b": pl.Int64,
+    "rule": pl.Utf8,
+    "distance_km": pl.Float64,
+    "hours": pl.Float64,
+    "text_similarity": pl.Float64,
+    "shared_url": pl.Boolean,
+    "score": pl.Float64,
+}
+_SIDE = [
+    "lat", "lon", "tol", "h0", "h1", "slack", "text_norm", "informative", "url", "urls",
+    "type_group", "weapon_group", "admin1", "admin2", "pc", "organisation",
+]  # fmt: skip
+_EARTH_KM = 6371.0088
+
+
+def _sides(frame: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
+    columns = frame.select(_SIDE)
+    first = columns.gather(pairs["a"]).rename({c: f"{c}_a" for c in _SIDE})
+    second = columns.gather(pairs["b"]).rename({c: f"{c}_b" for c in _SIDE})
+    return pl.concat([pairs, first, second], how="horizontal")
+
+
+def _haversine() -> pl.Expr:
+    rad = 3.141592653589793 / 180.0
+    dlat = (pl.col("lat_b") - pl.col("lat_a")) * rad
+    dlon = (pl.col("lon_b") - pl.col("lon_a")) * rad
+    h = (dlat / 2).sin() ** 2 + (pl.col("lat_a") * rad).cos() * (pl.col("lat_b") * rad).cos() * (
+        dlon / 2
+    ).sin() ** 2
+    return 2 * _EARTH_KM * h.sqrt().clip(0.0, 1.0).arcsin()
+
+
+def _compatible(column: str) -> pl.Expr:
+    a, b = pl.col(f"{column}_a"), pl.col(f"{column}_b")
+    return (a.is_null() | b.is_null() | (a == b)).fill_null(True)
+
+
+def _same_admin(level: int, column: str) -> pl.Expr:
+    a, b = pl.col(f"{column}_a"), pl.col(f"{column}_b")
+    coarse = pl.max_horizontal("pc_a", "pc_b") == level
+    return ~coarse | a.is_null() | b.is_null() | (a == b)
+
+
+def _measures(sides: pl.DataFrame) -> pl.DataFrame:
+    gap = pl.max_horizontal("h0_a", "h0_b") - pl.min_horizontal("h1_a", "h1_b")
+    tol = pl.max_horizontal("tol_a", "tol_b")
+    slack = pl.max_horizontal("slack_a", "slack_b")
+    return sides.with_columns(
+        distance_km=_haversine(),
+        hours=gap.clip(lower_bound=0.0),
+        same_span=((pl.col("h0_a") - pl.col("h0_b")).abs() <= 24.0)
+        & ((pl.col("h1_a") - pl.col("h1_b")).abs() <= 24.0),
+        overlap=gap < 0.0,
+        tol=tol,
+        slack=slack,
+        shared_url=(
+            pl.col("urls_a").list.set_intersection(pl.col("urls_b")).list.len() > 0
+        ).fill_null(False),
+    ).with_columns(
+        plausible=(
+            pl.col("via").str.contains("url|text")
+            | (
+                (pl.col("distance_km") <= pl.col("tol"))
+                & (pl.col("overlap") | (pl.col("hours") <= pl.col("slack")))
+                & _compatible("type_group")
+                & _compatible("weapon_group")
+                & _same_admin(3, "admin2")
+                & _same_admin(4, "admin1")
+            )
+        ).fill_null(False)
+    )
+
+
+def _scores(config: FusionConfig) -> pl.Expr:
+    place = (
+        pl.when(pl.col("distance_km") <= config.same_point_km)
+        .then(1.0)
+        .otherwise(1.0 - pl.col("distance_km") / pl.col("tol"))
+    ).clip(0.0, 1.0)
+    time = (
+        pl.when(pl.col("overlap")).then(1.0).otherwise(1.0 - pl.col("hours") / pl.col("slack"))
+    ).clip(0.0, 1.0)
+    agreement = (pl.col("text_similarity") - 50.0) / 50.0
+    both_informative = pl.col("informative_a") & pl.col("informative_b")
+    text = pl.when(both_informative).then(agreement).otherwise(agreement.clip(lower_bound=0.0))
+    url = pl.when(pl.col("shared_url")).then(config.url_bonus).otherwise(0.0)
+    return (place.fill_null(0.0) + time.fill_null(0.0) + config.text_weight * text.fill_null(0.0)
+            + url)  # fmt: skip
+
+
+def _rules(config: FusionConfig) -> pl.Expr:
+    similar = pl.col("text_similarity") >= config.same_document_similarity
+    textless = pl.col("text_norm_a").is_null() & pl.col("text_norm_b").is_null()
+    roundup = (
+        (pl.col("organisation_a") == pl.col("organisation_b"))
+        & (pl.col("text_similarity") >= config.near_identical_similarity)
+        & (pl.col("distance_km") > config.same_point_km)
+    ).fill_null(False)
+    return (
+        pl.when(pl.col("via").str.contains("url") & pl.col("shared_url") & (similar | textless))
+        .then(pl.lit("same_document"))
+        .when(pl.col("via").str.contains("text"))
+        .then(pl.lit("same_text"))
+        .when(
+            pl.col("via").str.contains("place_time")
+            & pl.col("plausible")
+            & ~roundup
+            & (pl.col("score") >= config.link_score)
+        )
+        .then(pl.lit("place_time"))
+        .otherwise(None)
+    )
+
+
+def _coarse_best(accepted: pl.DataFrame, coarse: pl.Series, config: FusionConfig) -> pl.DataFrame:
+    """Keep ``place_time`` links of coarse reports only where the texts agree and the link is
+    that report's best."""
+    first, second = coarse.gather(accepted["a"]), coarse.gather(accepted["b"])
+    weak = accepted["text_similarity"].fill_null(0.0) < config.coarse_text_similarity
+    elsewhere = (accepted["distance_km"] > config.same_point_km) | ~accepted["same_span"]
+    drop = (((first | second) & weak) | (first & second & elsewhere)) & (
+        accepted["rule"] == "place_time"
+    )
+    numbered = accepted.filter(~drop).with_row_index("edge")
+    spatial = numbered.filter(pl.col("rule") == "place_time")
+    ends = pl.concat(
+        [
+            spatial.select("edge", "score", node="a", other="b"),
+            spatial.select("edge", "score", node="b", other="a"),
+        ]
+    )
+    ends = ends.filter(coarse.gather(ends["node"]))
+    best = (
+        ends.sort(["node", "score", "other"], descending=[False, True, False])
+        .group_by("node", maintain_order=True)
+        .first()["edge"]
+    )
+    touches_coarse = coarse.gather(spatial["a"]) | coarse.gather(spatial["b"])
+    dropped = spatial.filter(touches_coarse & ~spatial["edge"].is_in(best.implode()))
+    return numbered.filter(~pl.col("edge").is_in(dropped["edge"].implode())).drop("edge")
+
+
+def links(frame: pl.DataFrame, pairs: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
+    """The accepted links among ``pairs`` (LINK_SCHEMA), strongest first."""
+    if pairs.is_empty():
+        return pl.DataFrame(schema=LINK_SCHEMA)
+    measured = _measures(_sides(frame, pairs)).filter(pl.col("plausible"))
+    similarity = pair_similarity(measured["text_norm_a"], measured["text_norm_b"], config.workers)
+    scored = measured.with_columns(text_similarity=similarity).with_columns(score=_scores(config))
+    accepted = scored.with_columns(rule=_rules(config)).filter(pl.col("rule").is_not_null())
+    kept = _coarse_best(accepted, frame["coarse"], config)
+    order = pl.col("rule").replace_strict(RULE_ORDER, return_dtype=pl.Int8)
+    return kept.sort(
+        [order, pl.col("score"), pl.col("a"), pl.col("b")], descending=[False, True, False, False]
+    ).select(list(LINK_SCHEMA))

@@ -1,0 +1,140 @@
+"""Reports made ready for fusion: one row per report with what matching needs, vectorised.
+
+``idx`` numbers the reports in ``report_key`` order, so that every ordering fusion uses
+(seeds, ties) follows the keys and survives re-runs on subsets. Times become hours since the
+epoch over the span the report may be in (``observed_at`` to ``observed_until``, at least a
+day); precision codes are read with care: a span longer than the code says
+wins (contradictory precision widens the tolerance, never narrows it), an unknown place code
+counts as the country, and a report without a place or a time keeps those fields null and
+is matched only through shared documents.
+"""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+
+from guarantor.evidence.fusion.config import FusionConfig
+from guarantor.evidence.fusion.independence import citations, normalise_url, organisations
+from guarantor.evidence.fusion.similarity import normalise_text, token_count
+from guarantor.evidence.precision import place_radius_km
+
+__all__ = ["SPAN_CLASS_HOURS", "prepare"]
+
+# Upper bounds of the span classes used for blocking (hours): a day, a week, a month, long.
+SPAN_CLASS_HOURS = (24.0, 7 * 24.0, 31 * 24.0)
+_HOUR_US = 3_600_000_000.0
+_SECOND = 1.0 / 3600.0
+
+
+def _span_class(span: pl.Expr, config: FusionConfig) -> pl.Expr:
+    bounds = [*SPAN_CLASS_HOURS, config.max_span_hours]
+    expr = pl.when(span <= bounds[0]).then(pl.lit(1, pl.Int8))
+    for number, bound in enumerate(bounds[1:], start=2):
+        expr = expr.when(span <= bound).then(pl.lit(number, pl.Int8))
+    return expr.otherwise(None)
+
+
+def _times(config: FusionConfig) -> list[pl.Expr]:
+    at = pl.col("observed_at")
+    start = at.dt.epoch("us").cast(pl.Float64) / _HOUR_US
+    until = pl.col("observed_until").dt.epoch("us").cast(pl.Float64) / _HOUR_US
+    midnight = (at.dt.hour() == 0) & (at.dt.minute() == 0) & (at.dt.second() == 0)
+    # A date without an end is that day; a time of day without an end is an instant.
+    default_end = pl.when(midnight).then(start + 24.0 - _SECOND).otherwise(start)
+    end = pl.max_horizontal(start, pl.when(until > start).then(until).otherwise(default_end))
+    span = end - start
+    tc = _span_class(span, config)
+    by_class = {k: config.slack(k) for k in (1, 2, 3, 4)}
+    slack = (
+        pl.when(span < 1.0)
+        .then(config.instant_slack_hours)
+        .otherwise(tc.replace_strict(by_class, default=None, return_dtype=pl.Float64))
+    )
+    return [start.alias("h0"), end.alias("h1"), tc.alias("tc"), slack.alias("slack")]
+
+
+def _places() -> list[pl.Expr]:
+    lat, lon = pl.col("lat"), pl.col("lon")
+    valid = (
+        lat.is_between(-90.0, 90.0)
+        & lon.is_between(-180.0, 180.0)
+        & ~((lat == 0.0) & (lon == 0.0))
+        & lat.is_not_nan()
+        & lon.is_not_nan()
+    ).fill_null(False)
+    code = pl.col("place_precision").cast(pl.Int64)
+    pc = pl.when(code.is_between(1, 7)).then(code).otherwise(6)
+    radius = {k: place_radius_km(k) for k in range(1, 8)}
+    tol = pc.replace_strict(radius, return_dtype=pl.Float64)
+    return [
+        pl.when(valid).then(lat).alias("lat"),
+        pl.when(valid).then(lon).alias("lon"),
+        pl.when(valid).then(pc.cast(pl.Int8)).alias("pc"),
+        pl.when(valid).then(tol).alias("tol"),
+    ]
+
+
+def _groups(column: str, mapping: dict[str, str]) -> pl.Expr:
+    value = pl.col(column).str.strip_chars().str.to_lowercase()
+    value = pl.when(value.str.len_chars() > 0).then(value)
+    grouped = value.replace(mapping) if mapping else value
+    return pl.when(value.is_in(["unknown", "other"]).fill_null(False)).then(None).otherwise(grouped)
+
+
+def prepare(reports: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
+    """The fusion frame of ``reports`` (any frame with the REPORT_SCHEMA columns)."""
+    frame = (
+        reports.unique("report_key", keep="first", maintain_order=True)
+        .filter(pl.col("report_key").is_not_null())
+        .sort("report_key")
+        .with_row_index("idx")
+        .with_columns(pl.col("idx").cast(pl.Int64))
+    )
+    org = organisations(frame["outlet"])
+    frame = frame.with_columns(text_full=normalise_text("text", 1_000_000))
+    frame = frame.with_columns(
+        *_times(config),
+        *_places(),
+        type_group=_groups("type", {k.lower(): v for k, v in config.compatible_types.items()}),
+        weapon_group=_groups(
+            "weapon", {k.lower(): v for k, v in config.compatible_weapons.items()}
+        ),
+        text_norm=pl.col("text_full").str.slice(0, config.text_chars),
+        text_hash=pl.col("text_full").hash(),
+        long_tokens=token_count(pl.col("text_full")),
+        urls=normalise_url("urls"),
+    ).with_columns(
+        tokens=token_count(pl.col("text_norm")),
+        cites=citations(pl.col("text_norm")),
+        url=pl.col("urls").list.sort().list.first(),
+    ).drop("text_full")
+    frame = frame.join(org, on="outlet", how="left").with_columns(
+        organisation=pl.coalesce(
+            "organisation",
+            pl.lit("source:") + pl.col("source_id"),
+            pl.lit("report:") + pl.col("report_key"),
+        ),
+        informative=pl.col("tokens") >= config.informative_tokens,
+        document=pl.col("long_tokens") >= config.document_tokens,
+        itemised=pl.col("kind").is_in(list(config.itemised_kinds)).fill_null(False),
+        has_time=pl.col("h0").is_not_null() & pl.col("tc").is_not_null(),
+        coarse=(
+            (pl.col("tol").fill_null(0.0) >= config.coarse_km)
+            | ((pl.col("h1") - pl.col("h0")).fill_null(0.0) > config.coarse_hours)
+        ),
+    )
+    return frame.sort("idx")
+
+
+def cell_size_deg(tol_km: float) -> float:
+    """Row height of the blocking grid for a tolerance: two tolerances of latitude."""
+    return 2.0 * tol_km / 111.195
+
+
+def row_width_deg(row: pl.Expr, tol_km: float) -> pl.Expr:
+    """Column width of a grid row: two tolerances at the most poleward latitude it meets."""
+    height = cell_size_deg(tol_km)
+    poleward = ((row.abs() + 2).cast(pl.Float64) * height).clip(0.0, 89.0)
+    return 2.0 * tol_km / (111.195 * (poleward * (math.pi / 180.0)).cos())

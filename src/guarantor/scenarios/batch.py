@@ -1,0 +1,167 @@
+"""The batch target: evaluate a version over a whole frame of incidents at once.
+
+:func:`evaluate_batch` prepares the frame (:mod:`guarantor.scenarios.frame`), adds the zone
+columns the rules read (:mod:`guarantor.scenarios.zones`), evaluates every distinct
+predicate of the version as one boolean column in one parallel pass, and turns the matches
+into results without a per-incident Python loop:
+
+* a *violation* is an (incident, violation-rule revision) pair where the revision applies
+  at the incident's time (half-open ``[from, until)``) and the predicate is true;
+* a scenario revision without a window activates on every matching incident in force;
+* windowed revisions are stacked and measured together (:mod:`guarantor.scenarios.windows`);
+* obligations follow from activations (:mod:`guarantor.scenarios.obligations`).
+
+This is the authority: the stream target is tested to agree with it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from guarantor.agreement.fields import INCIDENT_FIELDS
+from guarantor.agreement.model import ResolvedVersion
+from guarantor.scenarios.activations import activations_frame
+from guarantor.scenarios.explain import incident_entry_expr
+from guarantor.scenarios.frame import prepare_incidents
+from guarantor.scenarios.obligations import obligations_frame
+from guarantor.scenarios.polars_target import column_of, predicate
+from guarantor.scenarios.program import (
+    FIXED_POINT,
+    RevisionProgram,
+    VersionProgram,
+    compile_version,
+)
+from guarantor.scenarios.results import VIOLATION_SCHEMA, Results, empty
+from guarantor.scenarios.windows import evaluate_windows
+from guarantor.scenarios.zones import add_zone_columns, zone_index, zone_uses
+
+__all__ = ["evaluate_batch", "evaluate_prepared", "matched_rows"]
+
+
+def evaluate_batch(version: ResolvedVersion, incidents: pl.DataFrame) -> Results:
+    """Violations, activations and obligations of ``version`` over ``incidents``.
+
+    ``incidents`` has the columns of ``guarantor.evidence.incidents.INCIDENT_SCHEMA`` (at
+    least ``incident_id`` and a UTC ``time``; missing rule fields are read as null).
+    """
+    program = compile_version(version)
+    if not program.revisions:
+        return Results.empty(program.notes)
+    return evaluate_prepared(program, prepare_incidents(incidents))
+
+
+def evaluate_prepared(program: VersionProgram, frame: pl.DataFrame) -> Results:
+    """:func:`evaluate_batch` on a frame already in the engine's layout."""
+    if frame.is_empty() or not program.revisions:
+        return Results.empty(program.notes)
+    uses = zone_uses(program.predicates)
+    if uses:
+        frame = add_zone_columns(frame, zone_index(program.version, program.zones), uses)
+    matches = matched_rows(program, frame)
+    violations = _violations(program, frame, matches)
+    windowed = [(r, rows) for r, rows in matches if r.window is not None]
+    plain = [(r, rows) for r, rows in matches if r.rule.kind == "scenario" and r.window is None]
+    result = evaluate_windows(
+        frame["_t"].to_numpy(),
+        windowed,
+        _group_ids(frame, {r.window.group_by for r, _ in windowed if r.window}),
+        _field_values(frame, {r.window.field for r, _ in windowed if r.window and r.window.field}),
+    )
+    activations = activations_frame(program, frame, plain, result)
+    obligations = obligations_frame(program, activations)
+    return Results(violations, activations, obligations, program.notes)
+
+
+def matched_rows(
+    program: VersionProgram, frame: pl.DataFrame
+) -> list[tuple[RevisionProgram, np.ndarray]]:
+    """For each revision, the frame rows (sorted) where it is in force and matches."""
+    masks = frame.select(
+        predicate(node).alias(f"p{i}") for i, node in enumerate(program.predicates)
+    )
+    arrays = [masks.to_series(i).to_numpy() for i in range(masks.width)]
+    times = frame["_t"].to_numpy()
+    found = []
+    for revision in program.revisions:
+        mask = arrays[revision.predicate]
+        parts = []
+        for start, end in revision.applies:
+            low, high = np.searchsorted(times, [start, end], side="left")
+            parts.append(low + np.flatnonzero(mask[low:high]))
+        rows = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        found.append((revision, rows.astype(np.int64)))
+    return found
+
+
+def _violations(
+    program: VersionProgram,
+    frame: pl.DataFrame,
+    matches: list[tuple[RevisionProgram, np.ndarray]],
+) -> pl.DataFrame:
+    pieces = []
+    entry = incident_entry_expr().struct.json_encode()
+    for revision, rows in matches:
+        if revision.rule.kind != "violation" or not len(rows):
+            continue
+        prefix = '{"kind":"violation",' + revision.header_json + ',"incident":'
+        pieces.append(
+            frame[rows].select(
+                "incident_id",
+                pl.lit(revision.rule_id).alias("rule_id"),
+                pl.lit(revision.revision).alias("revision"),
+                pl.lit(revision.rule.clause).alias("clause"),
+                pl.lit(program.version_id).alias("version_id"),
+                pl.lit(program.version_hash).alias("version_hash"),
+                "time",
+                pl.concat_str([pl.lit(prefix), entry, pl.lit("}")]).alias("explanation"),
+            )
+        )
+    if not pieces:
+        return empty(VIOLATION_SCHEMA)
+    return pl.concat(pieces).sort("time", "incident_id", "rule_id", "revision")
+
+
+def _group_ids(
+    frame: pl.DataFrame, specs: set[tuple[str, ...]]
+) -> dict[tuple[str, ...], np.ndarray]:
+    """A group id per row for each ``group_by``: equal ids exactly when the values are equal
+    (null being a value of its own)."""
+    found = {}
+    for spec in specs:
+        codes = np.zeros(frame.height, dtype=np.int64)
+        for name in spec:
+            column = frame[column_of(name)]
+            code, size = _dense(column, INCIDENT_FIELDS[name].type)
+            if size and codes.max(initial=0) > (2**62) // size:
+                codes = np.unique(codes, return_inverse=True)[1].astype(np.int64)
+            codes = codes * size + code
+        found[spec] = codes
+    return found
+
+
+def _dense(column: pl.Series, kind: str) -> tuple[np.ndarray, int]:
+    """Codes from 0 (0 for null) for one column, and their bound."""
+    if kind == "string":
+        physical = column.cast(pl.Categorical).to_physical().cast(pl.Int64) + 1
+        codes = physical.fill_null(0).to_numpy()
+    elif kind == "int":
+        low = column.min()
+        shifted = column - (low if isinstance(low, int) else 0) + 1
+        codes = shifted.fill_null(0).to_numpy().astype(np.int64)
+    else:
+        codes = column.rank("dense").cast(pl.Int64).fill_null(0).to_numpy()
+    return codes, int(codes.max(initial=0)) + 1
+
+
+def _field_values(frame: pl.DataFrame, names: set[str]) -> dict[str, np.ndarray]:
+    """Summed fields as int64: ints as they are, floats in fixed point; null counts as 0."""
+    values = {}
+    for name in names:
+        column = frame[column_of(name)]
+        if INCIDENT_FIELDS[name].type == "float":
+            scaled = np.rint(column.fill_null(0.0).to_numpy() * FIXED_POINT)
+            values[name] = scaled.astype(np.int64)
+        else:
+            values[name] = column.fill_null(0).to_numpy().astype(np.int64)
+    return values

@@ -1,0 +1,167 @@
+"""Stream events and the live result set they maintain.
+
+A :class:`StreamEvent` issues or retracts one violation, activation or obligation, keyed
+like the batch frames (a violation by incident, rule and revision; an activation and an
+obligation by their ids). Its ``row`` is the row the batch frame would hold, explanation
+included; it is built when first read, from immutable snapshots, so it describes the
+result as it was when the event was emitted. :class:`LiveResults` applies events and gives
+the three frames back: after every push they equal the batch result over the incidents
+pushed so far.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, Literal
+
+from guarantor.scenarios.errors import ScenarioError
+from guarantor.scenarios.explain import activation_document, dumps, violation_json
+from guarantor.scenarios.frame import us_to_datetime
+from guarantor.scenarios.obligations import activation_id, obligation_row
+from guarantor.scenarios.partition import Activation, Record
+from guarantor.scenarios.program import ObligationSpec, RevisionProgram, VersionProgram
+from guarantor.scenarios.results import Results, frame_of
+
+__all__ = [
+    "Kind",
+    "LiveResults",
+    "StreamEvent",
+    "activation_row",
+    "violation_key",
+    "violation_row",
+]
+
+Kind = Literal["violation", "activation", "obligation"]
+Action = Literal["issue", "retract"]
+
+
+class StreamEvent:
+    """``issue`` or ``retract`` one result; ``row`` is its batch-frame row."""
+
+    __slots__ = ("_build", "_row", "action", "key", "kind")
+
+    def __init__(
+        self, action: Action, kind: Kind, key: str, build: Callable[[], dict[str, Any]]
+    ) -> None:
+        self.action: Action = action
+        self.kind: Kind = kind
+        self.key = key
+        self._build = build
+        self._row: dict[str, Any] | None = None
+
+    @property
+    def row(self) -> dict[str, Any]:
+        if self._row is None:
+            self._row = self._build()
+        return self._row
+
+    def __repr__(self) -> str:
+        return f"StreamEvent({self.action} {self.kind} {self.key})"
+
+
+def violation_key(incident_id: str, rule_id: str, revision: str) -> str:
+    return f"{incident_id}|{rule_id}|{revision}"
+
+
+def violation_row(
+    program: VersionProgram, revision: RevisionProgram, record: Record
+) -> dict[str, Any]:
+    return {
+        "incident_id": record["incident_id"],
+        "rule_id": revision.rule_id,
+        "revision": revision.revision,
+        "clause": revision.rule.clause,
+        "version_id": program.version_id,
+        "version_hash": program.version_hash,
+        "time": us_to_datetime(record["_t"]),
+        "explanation": violation_json(revision, record),
+    }
+
+
+def activation_row(program: VersionProgram, activation: Activation) -> dict[str, Any]:
+    revision, trigger = activation.revision, activation.trigger
+    window = revision.window
+    group = dict(zip(window.group_by, activation.group, strict=True)) if window else {}
+    identity = activation_id(program.agreement_id, revision.rule_id, trigger["incident_id"])
+    time_us = trigger["_t"]
+    document = activation_document(
+        revision, identity, trigger, group, activation.measure, activation.contributing
+    )
+    return {
+        "activation_id": identity,
+        "rule_id": revision.rule_id,
+        "revision": revision.revision,
+        "version_id": program.version_id,
+        "version_hash": program.version_hash,
+        "group": dumps(group),
+        "time": us_to_datetime(time_us),
+        "incident_id": trigger["incident_id"],
+        "measure": activation.measure,
+        "threshold": activation.threshold,
+        "window_start": us_to_datetime(time_us - window.length_us) if window else None,
+        "window_end": us_to_datetime(time_us) if window else None,
+        "contributing": [r["incident_id"] for r in activation.contributing],
+        "explanation": dumps(document),
+    }
+
+
+def activation_events(
+    program: VersionProgram, action: Action, activation: Activation
+) -> list[StreamEvent]:
+    """The event of an activation and those of its obligations."""
+    revision, trigger = activation.revision, activation.trigger
+    identity = activation_id(program.agreement_id, revision.rule_id, trigger["incident_id"])
+    cached: list[dict[str, Any]] = []
+
+    def row() -> dict[str, Any]:
+        if not cached:
+            cached.append(activation_row(program, activation))
+        return cached[0]
+
+    events = [StreamEvent(action, "activation", identity, row)]
+    for spec in program.obligations.get(revision.rule_id, ()):
+        key = f"{identity}/{spec.directive_id}/{spec.party}"
+        events.append(
+            StreamEvent(action, "obligation", key, _obligation(spec, row, trigger, program))
+        )
+    return events
+
+
+def _obligation(
+    spec: ObligationSpec,
+    row: Callable[[], dict[str, Any]],
+    trigger: Record,
+    program: VersionProgram,
+) -> Callable[[], dict[str, Any]]:
+    return lambda: obligation_row(spec, row(), trigger["_t"], program.version_id)
+
+
+class LiveResults:
+    """The result set a consumer keeps by applying stream events in order."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, dict[str, dict[str, Any]]] = {
+            "violation": {},
+            "activation": {},
+            "obligation": {},
+        }
+
+    def apply(self, events: Iterable[StreamEvent]) -> None:
+        for event in events:
+            rows = self._rows[event.kind]
+            if event.action == "issue":
+                if event.key in rows:
+                    raise ScenarioError(f"issue of {event.kind} {event.key}, already live")
+                rows[event.key] = event.row
+            elif rows.pop(event.key, None) is None:
+                raise ScenarioError(f"retract of {event.kind} {event.key}, which is not live")
+
+    def __len__(self) -> int:
+        return sum(len(rows) for rows in self._rows.values())
+
+    def results(self) -> Results:
+        return Results(
+            frame_of("violations", list(self._rows["violation"].values())),
+            frame_of("activations", list(self._rows["activation"].values())),
+            frame_of("obligations", list(self._rows["obligation"].values())),
+        )

@@ -1,0 +1,298 @@
+"""The stream target: incidents pushed one at a time, results as explicit events.
+
+:class:`StreamEvaluator` runs the same compiled program as the batch target (predicates as
+closures from the same IR, zone values from the same functions, windows with the same
+semantics in :mod:`guarantor.scenarios.partition`). Each :meth:`StreamEvaluator.push`
+returns the events that bring the live result set to the batch result over every incident
+pushed so far: retractions first, then issues.
+
+Late and corrected incidents. Let ``max_seen`` be the latest event time pushed and ``H``
+the allowed lateness. An incident with ``time < max_seen - H`` is refused with
+:class:`~guarantor.scenarios.errors.LateIncidentError` and changes nothing. Within ``H`` it
+is placed where it belongs: the windows and rising edges it changes are re-run and every
+result that changes is retracted and issued again, never silently. Pushing an incident id
+again replaces the earlier incident (a correction), which must itself still lie within
+``H``. Results whose trigger time is before ``max_seen - H`` are final.
+
+Bounded state: incidents and window entries older than ``max_seen - H - L`` (``L`` the
+longest window) are forgotten. A correction that arrives after its incident was forgotten
+cannot be recognised and is taken for a new incident; keep ``H`` at least as long as the
+time within which corrections arrive.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Mapping
+from typing import Any, cast
+
+from guarantor.agreement.model import ResolvedVersion
+from guarantor.scenarios.errors import LateIncidentError
+from guarantor.scenarios.events import (
+    LiveResults,
+    StreamEvent,
+    activation_events,
+    violation_key,
+    violation_row,
+)
+from guarantor.scenarios.explain import iso
+from guarantor.scenarios.frame import normalise_record
+from guarantor.scenarios.obligations import activation_id
+from guarantor.scenarios.partition import Activation, Partition, Record
+from guarantor.scenarios.polars_target import column_of
+from guarantor.scenarios.program import RevisionProgram, compile_version
+from guarantor.scenarios.stream_target import predicate
+from guarantor.scenarios.zones import zone_index, zone_uses
+
+__all__ = ["LiveResults", "StreamEvaluator", "StreamEvent"]
+
+PartitionKey = tuple[int, tuple[str, ...], tuple[Any, ...]]
+_Change = tuple[str, str]  # (kind, key)
+_Dirty = dict[PartitionKey, tuple[int, int]]  # first position to re-run, latest time changed
+_PLACE_CACHE = 100_000
+
+
+class StreamEvaluator:
+    """Evaluate one version over incidents arriving one at a time."""
+
+    def __init__(self, version: ResolvedVersion, *, lateness_seconds: int) -> None:
+        if lateness_seconds < 0:
+            raise ValueError(f"lateness_seconds must be 0 or more, not {lateness_seconds}")
+        self.program = compile_version(version)
+        self.lateness_us = lateness_seconds * 1_000_000
+        self._predicates = [predicate(node) for node in self.program.predicates]
+        self._uses = zone_uses(self.program.predicates)
+        self._zones = zone_index(version, self.program.zones) if self._uses else None
+        self._places: dict[tuple[float | None, float | None], dict[str, Any]] = {}
+        lengths: dict[int, int] = {}
+        self._zero_holds: set[int] = set()
+        for revision in self.program.revisions:
+            if revision.window is not None:
+                slot = revision.slot
+                lengths[slot] = max(lengths.get(slot, 0), revision.window.length_us)
+                if revision.window.holds(0.0):
+                    self._zero_holds.add(slot)
+        self._lengths = lengths
+        self._longest = max(lengths.values(), default=0)
+        self._max_seen: int | None = None
+        self._incidents: dict[str, Record] = {}
+        self._heap: list[tuple[int, str]] = []
+        self._results: dict[str, list[tuple[_Change, object]]] = {}
+        self._members: dict[str, list[PartitionKey]] = {}
+        self._partitions: dict[PartitionKey, Partition] = {}
+        self._sticky: dict[PartitionKey, bool] = {}
+
+    # -- public ---------------------------------------------------------------------------
+
+    @property
+    def watermark_us(self) -> int | None:
+        """The oldest event time still accepted (``max_seen - H``), or None before any push."""
+        return None if self._max_seen is None else self._max_seen - self.lateness_us
+
+    @property
+    def state_size(self) -> int:
+        """Incidents and window entries held: bounded by what ``H + L`` of time contains."""
+        return len(self._incidents) + sum(len(p) for p in self._partitions.values())
+
+    def push(self, incident: Mapping[str, Any]) -> list[StreamEvent]:
+        """Add (or correct) one incident; the events that keep the live set equal to batch."""
+        record = normalise_record(incident)
+        self._refuse_late(record)
+        before: dict[_Change, object] = {}
+        after: dict[_Change, object] = {}
+
+        def change(key: _Change, old: object, new: object) -> None:
+            before.setdefault(key, old)
+            after[key] = new
+
+        dirty: dict[PartitionKey, tuple[int, int]] = {}
+        old = self._incidents.get(record["incident_id"])
+        if old is not None:
+            self._remove(old, change, dirty)
+        self._add(self._with_zones(record), change, dirty)
+        for key, (position, changed) in dirty.items():
+            partition = self._partitions[key]
+            partition.rerun(position, changed, self._lengths[key[0]], self._emitter(change))
+            if not len(partition):
+                self._forget(key, partition)
+        if self._max_seen is None or record["_t"] > self._max_seen:
+            self._max_seen = record["_t"]
+        self._evict()
+        return self._events(before, after)
+
+    def push_many(self, incidents: Iterable[Mapping[str, Any]]) -> list[StreamEvent]:
+        """Push incidents in order; all their events, in order."""
+        events: list[StreamEvent] = []
+        for incident in incidents:
+            events.extend(self.push(incident))
+        return events
+
+    # -- adding and removing ----------------------------------------------------------------
+
+    def _refuse_late(self, record: Record) -> None:
+        if self._max_seen is None:
+            return
+        limit = self._max_seen - self.lateness_us
+        old = self._incidents.get(record["incident_id"])
+        late = record if record["_t"] < limit else old if old and old["_t"] < limit else None
+        if late is None:
+            return
+        what = "incident" if late is record else "correction of incident"
+        raise LateIncidentError(
+            f"{what} '{record['incident_id']}' at {iso(late['_t'])} is older than the allowed "
+            f"lateness: the stream has seen {iso(self._max_seen)} and accepts times from "
+            f"{iso(limit)}; expected an incident within {self.lateness_us // 1_000_000} s of "
+            "the latest; fix: re-run the batch over the history, or raise lateness_seconds"
+        )
+
+    def _with_zones(self, record: Record) -> Record:
+        if self._zones is None:
+            return record
+        place = (record.get("lon"), record.get("lat"))
+        values = self._places.get(place)
+        if values is None:
+            if len(self._places) >= _PLACE_CACHE:
+                self._places.clear()
+            values = self._zones.point(self._uses, place[0], place[1])
+            self._places[place] = values
+        record.update(values)
+        return record
+
+    def _add(self, record: Record, change: Any, dirty: _Dirty) -> None:
+        identity, time_us = record["incident_id"], record["_t"]
+        self._incidents[identity] = record
+        heapq.heappush(self._heap, (time_us, identity))
+        held: list[tuple[_Change, object]] = []
+        members: list[PartitionKey] = []
+        matched: dict[int, bool] = {}
+        for revision in self.program.revisions:
+            if not revision.in_force(time_us):
+                continue
+            found = matched.get(revision.predicate)
+            if found is None:
+                found = matched[revision.predicate] = self._predicates[revision.predicate](record)
+            if not found:
+                continue
+            if revision.window is not None:
+                members.append(self._insert(revision, record, dirty))
+                continue
+            key = self._plain_key(revision, record)
+            source = (revision, record)
+            held.append((key, source))
+            change(key, None, source)
+        self._results[identity] = held
+        self._members[identity] = members
+
+    def _plain_key(self, revision: RevisionProgram, record: Record) -> _Change:
+        if revision.rule.kind == "violation":
+            key = violation_key(record["incident_id"], revision.rule_id, revision.revision)
+            return ("violation", key)
+        agreement = self.program.agreement_id
+        return ("activation", activation_id(agreement, revision.rule_id, record["incident_id"]))
+
+    def _insert(
+        self, revision: RevisionProgram, record: Record, dirty: _Dirty
+    ) -> PartitionKey:
+        window = revision.window
+        assert window is not None
+        group = tuple(record.get(column_of(name)) for name in window.group_by)
+        key: PartitionKey = (revision.slot, window.group_by, group)
+        partition = self._partitions.get(key)
+        if partition is None:
+            partition = self._partitions[key] = Partition(group)
+            partition.evicted_holds = self._sticky.pop(key, False)
+        value = 1
+        if window.field is not None:
+            raw = record.get(column_of(window.field))
+            value = 0 if raw is None else round(raw * window.scale) if window.scale != 1 else raw
+        position = partition.insert(record, revision, value)
+        _mark(dirty, key, position, record["_t"])
+        return key
+
+    def _remove(self, old: Record, change: Any, dirty: _Dirty) -> None:
+        identity = old["incident_id"]
+        for result, source in self._results.pop(identity, []):
+            change(result, source, None)
+        for key in self._members.pop(identity, []):
+            partition = self._partitions[key]
+            position = partition.remove(old["_t"], identity)
+            gone = partition.drop(identity)
+            if gone is not None:
+                agreement = self.program.agreement_id
+                rule = gone.revision.rule_id
+                change(("activation", activation_id(agreement, rule, identity)), gone, None)
+            if position is not None:
+                _mark(dirty, key, position, old["_t"])
+        del self._incidents[identity]
+
+    def _emitter(self, change: Any) -> Any:
+        agreement = self.program.agreement_id
+
+        def emit(old: Activation | None, new: Activation | None) -> None:
+            some = new if new is not None else old
+            assert some is not None
+            identity = activation_id(agreement, some.revision.rule_id, some.trigger["incident_id"])
+            change(("activation", identity), old, new)
+
+        return emit
+
+    # -- eviction and events ----------------------------------------------------------------
+
+    def _evict(self) -> None:
+        assert self._max_seen is not None
+        cutoff = self._max_seen - self.lateness_us - self._longest
+        while self._heap and self._heap[0][0] <= cutoff:
+            time_us, identity = heapq.heappop(self._heap)
+            record = self._incidents.get(identity)
+            if record is None or record["_t"] != time_us:
+                continue
+            del self._incidents[identity]
+            self._results.pop(identity, None)
+            for key in self._members.pop(identity, []):
+                partition = self._partitions.get(key)
+                if partition is None:
+                    continue
+                partition.evict(cutoff)
+                if not len(partition):
+                    self._forget(key, partition)
+
+    def _forget(self, key: PartitionKey, partition: Partition) -> None:
+        """Drop an empty partition, remembering that its last entry held if that matters:
+        only when the rule's condition holds at measure 0 can it decide a later edge."""
+        del self._partitions[key]
+        if partition.evicted_holds and key[0] in self._zero_holds:
+            self._sticky[key] = True
+
+    def _events(
+        self, before: dict[_Change, object], after: dict[_Change, object]
+    ) -> list[StreamEvent]:
+        retracts: list[StreamEvent] = []
+        issues: list[StreamEvent] = []
+        for key, old in before.items():
+            new = after[key]
+            if old == new:
+                continue
+            if old is not None:
+                retracts.extend(self._event("retract", key, old))
+            if new is not None:
+                issues.extend(self._event("issue", key, new))
+        return retracts + issues
+
+    def _event(self, action: Any, key: _Change, source: object) -> list[StreamEvent]:
+        program = self.program
+        if isinstance(source, Activation):
+            return activation_events(program, action, source)
+        revision, record = cast("tuple[RevisionProgram, Record]", source)
+        if key[0] == "violation":
+            return [StreamEvent(action, "violation", key[1], _row(program, revision, record))]
+        plain = Activation(revision, record, (), None, None, (record,))
+        return activation_events(program, action, plain)
+
+
+def _row(program: Any, revision: RevisionProgram, record: Record) -> Any:
+    return lambda: violation_row(program, revision, record)
+
+
+def _mark(dirty: _Dirty, key: PartitionKey, position: int, time_us: int) -> None:
+    first, latest = dirty.get(key, (position, time_us))
+    dirty[key] = (min(first, position), max(latest, time_us))
