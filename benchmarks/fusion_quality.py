@@ -112,9 +112,10 @@ def viina_recall() -> None:
         f"(cluster recall {complete / whole.height:.4f}), pairwise recall {found / true:.4f}"
     )
     rules = fused.membership.filter(pl.col("report_key").is_in(placed["report_key"].implode()))
-    print("  rules that joined cluster members:", dict(Counter(
-        r.split('"rule":"')[1].split('"')[0] for r in rules["evidence"].to_list()
-    )))
+    print(
+        "  rules that joined cluster members:",
+        dict(Counter(r.split('"rule":"')[1].split('"')[0] for r in rules["evidence"].to_list())),
+    )
 
 
 def source_counts(fused: pl.DataFrame, truth: pl.DataFrame) -> None:
@@ -155,7 +156,9 @@ def source_counts(fused: pl.DataFrame, truth: pl.DataFrame) -> None:
         .then(pl.lit("same outlet cited more than once (UCDP counts articles)"))
         .otherwise(pl.lit("outlets of one organisation, citation or near-identical text"))
     )
-    reasons = table.with_columns(reason=reason).group_by("reason").len().sort("len", descending=True)
+    reasons = (
+        table.with_columns(reason=reason).group_by("reason").len().sort("len", descending=True)
+    )
     agree = table.filter(pl.col("sources") == pl.col("number_of_sources")).height
     multi = table.filter(pl.col("number_of_sources") >= 2)
     multi_agree = multi.filter(pl.col("sources") == pl.col("number_of_sources")).height

@@ -147,7 +147,8 @@ def generate(size: int, seed: int = 7) -> pl.DataFrame:
 def _republish(frame: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
     """10 % of reports copy the URL and text of the previous report of the same event."""
     previous = frame.select(
-        prev_url=pl.col("urls").shift(1), prev_text=pl.col("text").shift(1),
+        prev_url=pl.col("urls").shift(1),
+        prev_text=pl.col("text").shift(1),
         same=pl.col("event_ref") == pl.col("event_ref").shift(1),
     )
     copy = pl.Series(rng.random(frame.height) < 0.10) & previous["same"].fill_null(False)
@@ -180,22 +181,30 @@ def run_fusion(reports: pl.DataFrame) -> tuple[float, tuple[float, float, float]
     started = time.perf_counter()
     result = fuse(blind)
     seconds = time.perf_counter() - started
-    labels = result.membership.select("report_key", cluster="incident_id").join(truth, on="report_key")
+    labels = result.membership.select("report_key", cluster="incident_id").join(
+        truth, on="report_key"
+    )
     return seconds, pairwise(labels)
 
 
-def run_dbscan(reports: pl.DataFrame, eps_km: float = 10.0) -> tuple[float, tuple[float, float, float]]:
+def run_dbscan(
+    reports: pl.DataFrame, eps_km: float = 10.0
+) -> tuple[float, tuple[float, float, float]]:
     from sklearn.cluster import DBSCAN
 
     points = reports.select(
-        "event_ref", day=pl.col("observed_at").dt.date(),
-        lat=pl.col("lat").radians(), lon=pl.col("lon").radians(),
+        "event_ref",
+        day=pl.col("observed_at").dt.date(),
+        lat=pl.col("lat").radians(),
+        lon=pl.col("lon").radians(),
     ).with_row_index("i")
     labels = np.full(points.height, -1, dtype=np.int64)
     started = time.perf_counter()
     offset = 0
     for (_,), group in points.group_by(["day"], maintain_order=True):
-        model = DBSCAN(eps=eps_km / 6371.0088, min_samples=1, metric="haversine", algorithm="ball_tree")
+        model = DBSCAN(
+            eps=eps_km / 6371.0088, min_samples=1, metric="haversine", algorithm="ball_tree"
+        )
         found = model.fit_predict(group.select("lat", "lon").to_numpy())
         labels[group["i"].to_numpy()] = found + offset
         offset += int(found.max()) + 1

@@ -78,7 +78,7 @@ LINE = np.array(
 # type id, weight, aliases (the source's words), weights over WEAPONS
 WEAPONS = (
     "small_arms", "mortar", "artillery_below_100mm", "artillery_100mm_plus", "mlrs",
-    "tank", "uav", "unknown",
+    "tank", "uav", "unknown", None,
 )  # fmt: skip
 CALIBRES = {1: (82.0, 120.0), 2: (73.0, 76.0, 85.0), 3: (122.0, 152.0), 4: (122.0,), 5: (125.0,)}
 WEAPON_WORDS = {
@@ -90,26 +90,30 @@ WEAPON_WORDS = {
     5: ("T-64", "T-72"),
     6: ("Orlan-10", "quadcopter", "dropped munition"),
     7: (None,),
+    8: (None,),
 }
 TYPES = (
     ("shelling", 34, ("artillery fire", "mortar fire", "shelling", "explosions"),
-     (0, 40, 6, 25, 10, 6, 1, 12)),
+     (0, 40, 6, 25, 10, 6, 1, 12, 0)),
     ("small_arms_fire", 20, ("small-arms fire", "bursts and shots", "heavy-machine-gun fire"),
-     (85, 0, 2, 0, 0, 0, 0, 13)),
+     (85, 0, 2, 0, 0, 0, 0, 13, 0)),
     ("armed_clash", 11, ("firefight", "exchange of fire", "armed clash"),
-     (55, 20, 3, 5, 0, 5, 0, 12)),
-    ("sniper_fire", 5, ("sniper", "sniper attack"), (90, 0, 0, 0, 0, 0, 0, 10)),
+     (55, 20, 3, 5, 0, 5, 0, 12, 0)),
+    ("sniper_fire", 5, ("sniper", "sniper attack"), (90, 0, 0, 0, 0, 0, 0, 10, 0)),
     ("explosion", 9, ("explosion", "blast", "undetermined explosion"),
-     (0, 5, 0, 5, 0, 0, 0, 90)),
-    ("drone_strike", 4, ("drone strike", "drone-dropped munition"), (0, 0, 0, 0, 0, 0, 95, 5)),
-    ("mine_ied", 4, ("landmine", "IED", "tripwire"), (0, 0, 0, 0, 0, 0, 0, 100)),
+     (0, 5, 0, 5, 0, 0, 0, 90, 0)),
+    ("drone_strike", 5, ("drone strike", "drone-dropped munition"),
+     (0, 0, 0, 0, 0, 0, 95, 5, 0)),
+    ("mine_ied", 4, ("landmine", "IED", "tripwire"), (0, 0, 0, 0, 0, 0, 0, 100, 0)),
     ("violence_against_civilians", 3, ("attack on civilians", "violence against civilians"),
-     (40, 10, 0, 10, 0, 0, 0, 40)),
-    ("uav_flight", 4, ("UAV overflight", "drone sighting"), (0, 0, 0, 0, 0, 0, 100, 0)),
+     (40, 10, 0, 10, 0, 0, 0, 40, 0)),
     ("heavy_weapons_presence", 4, ("weapons in violation of withdrawal lines",),
-     (0, 10, 5, 45, 20, 20, 0, 0)),
-    ("ceasefire_violation_unspecified", 2, ("ceasefire violation",),
-     (10, 10, 0, 10, 0, 0, 0, 70)),
+     (0, 10, 5, 45, 20, 20, 0, 0, 0)),
+    ("reconnaissance_sabotage", 2, ("sabotage", "reconnaissance-sabotage group", "DRG"),
+     (60, 10, 0, 0, 0, 0, 0, 30, 0)),
+    ("troop_presence", 2, ("troop sighting", "military presence"), (0, 0, 0, 0, 0, 0, 0, 0, 1)),
+    ("freedom_of_movement_restriction", 1, ("access denied", "monitors denied passage"),
+     (0, 0, 0, 0, 0, 0, 0, 0, 1)),
 )  # fmt: skip
 KINDS = ("patrol", "sensor", "partner_intelligence", "media", "official_statement")
 # (source id, kind index, reliability, weight, outlet)
@@ -233,6 +237,7 @@ def _times(rng: np.random.Generator, at: np.ndarray) -> dict[str, np.ndarray]:
     jitter = rng.normal(0, 600, n).astype(np.int64) * 1_000_000
     at = at + jitter.astype("timedelta64[us]")
     at = at - (at.astype(np.int64) % 1_000_000).astype("timedelta64[us]")
+    at = np.maximum(at, np.datetime64(START.replace(tzinfo=None), "us"))
     precision = _choice(rng, n, [80, 8, 5, 5, 2]) + 1
     day = at.astype("datetime64[D]").astype("datetime64[us]")
     span_days = np.array([0, 0, 4, 7, 30, 365])[precision]

@@ -22,7 +22,7 @@ import polars as pl
 from guarantor.agreement.fields import INCIDENT_FIELDS
 from guarantor.agreement.model import ResolvedVersion
 from guarantor.scenarios.activations import activations_frame
-from guarantor.scenarios.explain import incident_entry_expr
+from guarantor.scenarios.explain import GRADES, incident_entry_expr
 from guarantor.scenarios.frame import prepare_incidents
 from guarantor.scenarios.obligations import obligations_frame
 from guarantor.scenarios.polars_target import column_of, predicate
@@ -39,16 +39,20 @@ from guarantor.scenarios.zones import add_zone_columns, zone_index, zone_uses
 __all__ = ["evaluate_batch", "evaluate_prepared", "matched_rows"]
 
 
-def evaluate_batch(version: ResolvedVersion, incidents: pl.DataFrame) -> Results:
+def evaluate_batch(
+    version: ResolvedVersion, incidents: pl.DataFrame, *, deduplicate: bool = True
+) -> Results:
     """Violations, activations and obligations of ``version`` over ``incidents``.
 
     ``incidents`` has the columns of ``guarantor.evidence.incidents.INCIDENT_SCHEMA`` (at
-    least ``incident_id`` and a UTC ``time``; missing rule fields are read as null).
+    least ``incident_id`` and a UTC ``time``; missing rule fields are read as null). A
+    repeated ``incident_id`` is a correction: the last row wins. Pass ``deduplicate=False``
+    when the ids are known to be unique, to skip that search.
     """
     program = compile_version(version)
     if not program.revisions:
         return Results.empty(program.notes)
-    return evaluate_prepared(program, prepare_incidents(incidents))
+    return evaluate_prepared(program, prepare_incidents(incidents, deduplicate=deduplicate))
 
 
 def evaluate_prepared(program: VersionProgram, frame: pl.DataFrame) -> Results:
@@ -77,20 +81,24 @@ def matched_rows(
     program: VersionProgram, frame: pl.DataFrame
 ) -> list[tuple[RevisionProgram, np.ndarray]]:
     """For each revision, the frame rows (sorted) where it is in force and matches."""
-    masks = frame.select(
-        predicate(node).alias(f"p{i}") for i, node in enumerate(program.predicates)
+    masks = (
+        frame.lazy()
+        .with_columns(
+            predicate(node).alias(f"_p{i}") for i, node in enumerate(program.predicates)
+        )
+        .select(f"_p{i}" for i in range(len(program.predicates)))
+        .collect()
     )
-    arrays = [masks.to_series(i).to_numpy() for i in range(masks.width)]
     times = frame["_t"].to_numpy()
     found = []
     for revision in program.revisions:
-        mask = arrays[revision.predicate]
-        parts = []
+        mask = masks.to_series(revision.predicate)
+        parts = [np.zeros(0, dtype=np.int64)]
         for start, end in revision.applies:
-            low, high = np.searchsorted(times, [start, end], side="left")
-            parts.append(low + np.flatnonzero(mask[low:high]))
-        rows = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-        found.append((revision, rows.astype(np.int64)))
+            low, high = (int(i) for i in np.searchsorted(times, [start, end], side="left"))
+            matched = mask.slice(low, high - low).arg_true().to_numpy()
+            parts.append(matched.astype(np.int64) + low)
+        found.append((revision, np.concatenate(parts)))
     return found
 
 
@@ -101,12 +109,13 @@ def _violations(
 ) -> pl.DataFrame:
     pieces = []
     entry = incident_entry_expr().struct.json_encode()
+    needed = frame.select("incident_id", "time", "_t", *GRADES)
     for revision, rows in matches:
         if revision.rule.kind != "violation" or not len(rows):
             continue
         prefix = '{"kind":"violation",' + revision.header_json + ',"incident":'
         pieces.append(
-            frame[rows].select(
+            needed[rows].select(
                 "incident_id",
                 pl.lit(revision.rule_id).alias("rule_id"),
                 pl.lit(revision.revision).alias("revision"),

@@ -51,9 +51,15 @@ def duration_us(text: str) -> int:
 
 
 def compile_expression(
-    text: str, params: Mapping[str, object], zones: Collection[str], *, where: str = "a rule"
+    text: str,
+    params: Mapping[str, object],
+    zones: Collection[str],
+    *,
+    where: str = "a rule",
+    condition: bool = True,
 ) -> ir.Node:
-    """Parse and compile one ``when`` expression with ``params`` folded in."""
+    """Parse and compile one ``when`` expression with ``params`` folded in (any value when
+    ``condition`` is false)."""
     try:
         tree = parse(text)
     except ExpressionError as exc:
@@ -62,7 +68,7 @@ def compile_expression(
             f"fix: {exc.fix}"
         ) from exc
     node = _Compiler(params, zones, where, text).visit(tree)
-    if node.type not in ("bool", "null"):
+    if condition and node.type not in ("bool", "null"):
         raise _error(where, text, f"a {node.type} value", "a condition", "compare it, e.g. > 0")
     return node
 

@@ -51,9 +51,12 @@ def us_to_datetime(value: int) -> datetime:
     return EPOCH + timedelta(microseconds=value)
 
 
-def prepare_incidents(frame: pl.DataFrame) -> pl.DataFrame:
+def prepare_incidents(frame: pl.DataFrame, *, deduplicate: bool = True) -> pl.DataFrame:
     """``frame`` (INCIDENT_SCHEMA, or any frame with ``incident_id``/``id`` and ``time``)
-    in the engine's layout: typed rule-field columns, ``_t``, deduplicated, sorted."""
+    in the engine's layout: typed rule-field columns, ``_t``, deduplicated, sorted.
+
+    ``deduplicate=False`` skips the search for repeated ids (a hash of every id, the
+    costliest step) when the caller knows they are unique, as fused incidents are."""
     if "incident_id" not in frame.columns and "id" in frame.columns:
         frame = frame.rename({"id": "incident_id"})
     for required in ("incident_id", "time"):
@@ -76,11 +79,30 @@ def prepare_incidents(frame: pl.DataFrame) -> pl.DataFrame:
             columns.append(column.alias(name))
         else:
             columns.append(pl.lit(None, dtype=dtype).alias(name))
-    prepared = frame.select(columns)
+    return _deduplicated_and_sorted(frame.select(columns), deduplicate=deduplicate)
+
+
+def _deduplicated_and_sorted(prepared: pl.DataFrame, *, deduplicate: bool) -> pl.DataFrame:
     _refuse_nulls(prepared)
-    if prepared.height and prepared["incident_id"].n_unique() < prepared.height:
+    if not prepared.height:
+        return prepared
+    if deduplicate and prepared["incident_id"].n_unique() < prepared.height:
         prepared = prepared.unique(subset="incident_id", keep="last", maintain_order=True)
-    return prepared.sort("_t", "incident_id")
+    return prepared if _is_sorted(prepared) else prepared.sort("_t", "incident_id")
+
+
+def _is_sorted(prepared: pl.DataFrame) -> bool:
+    """Whether rows are already in ``(_t, incident_id)`` order (cheap unless times tie)."""
+    step = pl.col("_t").diff().slice(1)
+    increasing, ties = prepared.select(
+        (step >= 0).all().alias("increasing"), (step == 0).any().alias("ties")
+    ).row(0)
+    if not increasing or not ties:
+        return bool(increasing)
+    identity = pl.col("incident_id")
+    tied = pl.col("_t").diff() == 0
+    ordered = (~tied | (identity > identity.shift())).slice(1).all()
+    return bool(prepared.select(ordered).item())
 
 
 def _utc_time(dtype: pl.DataType) -> pl.Expr:
@@ -171,6 +193,4 @@ def records_to_frame(records: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
     rows = [normalise_record(r) for r in records]
     frame = pl.DataFrame(rows, schema=FRAME_SCHEMA)
     frame = frame.select(pl.col("_t").cast(_UTC).alias("time"), *FRAME_SCHEMA)
-    if frame.height and frame["incident_id"].n_unique() < frame.height:
-        frame = frame.unique(subset="incident_id", keep="last", maintain_order=True)
-    return frame.sort("_t", "incident_id")
+    return _deduplicated_and_sorted(frame, deduplicate=True)

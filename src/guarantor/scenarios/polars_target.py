@@ -10,7 +10,9 @@ by zero is masked to null; ``predicate`` collapses null to false at the top.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
+from functools import reduce
 from typing import Any
 
 import polars as pl
@@ -114,9 +116,10 @@ def _membership(node: ir.InList) -> pl.Expr:
         return pl.when(operand.is_null()).then(pl.lit(None, pl.Boolean)).otherwise(False)
     numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
     if numeric and (node.operand.type == "float" or any(isinstance(v, float) for v in values)):
-        return operand.cast(pl.Float64).is_in(pl.Series([float(v) for v in values]))  # type: ignore[arg-type]
+        floats = pl.Series([float(v) for v in values], dtype=pl.Float64)  # type: ignore[arg-type]
+        return operand.cast(pl.Float64).is_in(floats.implode())
     dtype = _DTYPES.get(node.operand.type)
-    return operand.is_in(pl.Series(values, dtype=dtype))
+    return operand.is_in(pl.Series(values, dtype=dtype).implode())
 
 
 def _arithmetic(node: ir.Arith) -> pl.Expr:
@@ -149,8 +152,8 @@ def _truncated_division(a: pl.Expr, b: pl.Expr) -> pl.Expr:
 _HANDLERS: dict[type, Callable[[Any], pl.Expr]] = {
     ir.IsNull: lambda node: to_polars(node.operand).is_null(),
     ir.Not: lambda node: ~to_polars(node.operand),
-    ir.And: lambda node: pl.all_horizontal(*[to_polars(item) for item in node.items]),
-    ir.Or: lambda node: pl.any_horizontal(*[to_polars(item) for item in node.items]),
+    ir.And: lambda node: reduce(operator.and_, [to_polars(item) for item in node.items]),
+    ir.Or: lambda node: reduce(operator.or_, [to_polars(item) for item in node.items]),
     ir.Neg: lambda node: -to_polars(node.operand),
     ir.Compare: _compare,
     ir.InList: _membership,

@@ -15,11 +15,14 @@ from guarantor.storage import security_tables  # noqa: F401  (its tables join th
 from guarantor.storage.codec import canonical_document, canonical_json, to_jsonable
 from guarantor.storage.engine import make_engine, normalize_url, writer_lock
 from guarantor.storage.migrate import current_revision, head_revision, require_current, upgrade
+from guarantor.storage.report_store import BatchRecord, SqlReportStore
 from guarantor.storage.repositories import AgreementRepository, StoredVersion
 from guarantor.storage.unit_of_work import SqlUnitOfWork
 
 __all__ = [
     "AgreementRepository",
+    "BatchRecord",
+    "SqlReportStore",
     "SqlUnitOfWork",
     "StoredVersion",
     "canonical_document",

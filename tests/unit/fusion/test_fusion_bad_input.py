@@ -3,7 +3,7 @@ from datetime import timedelta
 from typing import Any
 
 import polars as pl
-from conftest import DAY
+from fusion_reports import DAY
 
 from guarantor.evidence.fusion import fuse
 
@@ -19,7 +19,9 @@ def test_reports_without_a_place_or_a_time_stand_alone_without_crashing(
         [
             report("a", text="Shelling hits Donetsk airport"),
             report("b", lat=None, lon=None, text="Shelling hits Donetsk airport"),
-            report("c", observed_at=None, observed_until=None, text="Shelling hits Donetsk airport"),
+            report(
+                "c", observed_at=None, observed_until=None, text="Shelling hits Donetsk airport"
+            ),
             report("d", lat=0.0, lon=0.0, text="Shelling hits Donetsk airport"),
         ]
     )
@@ -60,8 +62,13 @@ def test_a_single_source_repeated_a_thousand_times_is_one_source_and_merges_noth
         for i in range(1000)
     ]
     elsewhere = [
-        report(f"y{i:04d}", outlet="Spam Wire", text="Massive shelling of Donetsk reported",
-               lat=48.0733 + 0.2 * (i % 5), observed_at=DAY + timedelta(days=3 * (i // 5)))
+        report(
+            f"y{i:04d}",
+            outlet="Spam Wire",
+            text="Massive shelling of Donetsk reported",
+            lat=48.0733 + 0.2 * (i % 5),
+            observed_at=DAY + timedelta(days=3 * (i // 5)),
+        )
         for i in range(100)
     ]
     others = [

@@ -2,9 +2,9 @@ from datetime import timedelta
 
 import numpy as np
 import polars as pl
-from conftest import DAY, make_frame, make_report
+from fusion_reports import DAY, make_frame, make_report
 
-from guarantor.evidence.fusion.blocking import candidate_pairs, place_time_pairs
+from guarantor.evidence.fusion.blocking import candidate_pairs, grid_pairs
 from guarantor.evidence.fusion.config import FusionConfig
 from guarantor.evidence.fusion.links import links
 from guarantor.evidence.fusion.prepare import prepare
@@ -34,7 +34,7 @@ def random_reports(seed: int, size: int = 400, spread: float = 0.6) -> pl.DataFr
 def brute_force(frame: pl.DataFrame) -> set[tuple[int, int]]:
     lat, lon = np.radians(frame["lat"].to_numpy()), np.radians(frame["lon"].to_numpy())
     h0, h1, slack = (frame[c].to_numpy() for c in ("h0", "h1", "slack"))
-    tol = np.array([place_radius_km(int(p)) for p in frame["pc"]])
+    exact = place_radius_km(1)
     kinds = frame["type_group"].to_numpy()
     found = set()
     for a in range(frame.height):
@@ -46,15 +46,15 @@ def brute_force(frame: pl.DataFrame) -> set[tuple[int, int]]:
             km = 2 * 6371.0088 * np.arcsin(np.sqrt(h))
             gap = max(h0[a], h0[b]) - min(h1[a], h1[b])
             near_in_time = gap < 0 or gap <= max(slack[a], slack[b])
-            if km <= max(tol[a], tol[b]) and near_in_time and kinds[a] == kinds[b]:
+            if km <= exact and near_in_time and kinds[a] == kinds[b]:
                 found.add((a, b))
     return found
 
 
-def test_the_grid_join_finds_every_pair_within_tolerance_that_brute_force_finds() -> None:
+def test_the_grid_join_finds_every_pair_within_the_exact_tolerance_that_brute_force_finds() -> None:
     for seed in (1, 2):
         frame = prepare(random_reports(seed), FusionConfig())
-        found = set(place_time_pairs(frame, FusionConfig()).select("a", "b").rows())
+        found = set(grid_pairs(frame, FusionConfig()).select("a", "b").rows())
         expected = brute_force(frame)
         assert expected, "the random reports should hold some close pairs"
         assert expected <= found

@@ -25,7 +25,9 @@ def groups(result: Any) -> set[frozenset[str]]:
 
 
 @pytest.fixture
-def three(report: Callable[..., dict[str, Any]], frame: Callable[..., pl.DataFrame]) -> pl.DataFrame:
+def three(
+    report: Callable[..., dict[str, Any]], frame: Callable[..., pl.DataFrame]
+) -> pl.DataFrame:
     """a and b: one event; c: elsewhere."""
     return frame(
         [

@@ -3,7 +3,9 @@ import polars as pl
 from guarantor.evidence.fusion import grading
 
 
-def rolled(grades: list[str | None], credibility: list[int | None], sources: int) -> tuple[str, int]:
+def rolled(
+    grades: list[str | None], credibility: list[int | None], sources: int
+) -> tuple[str, int]:
     frame = pl.DataFrame(
         {"reliability": grades, "credibility": credibility},
         schema={"reliability": pl.Utf8, "credibility": pl.Int8},

@@ -45,8 +45,12 @@ def test_independent_outlets_confirm_each_other(
 ) -> None:
     reports = frame(
         [
-            report("a", outlet="Reuters News", text="Shelling hits Donetsk airport", reliability="C"),
-            report("b", outlet="Agence France Presse", text="Donetsk airport shelled", reliability="B"),
+            report(
+                "a", outlet="Reuters News", text="Shelling hits Donetsk airport", reliability="C"
+            ),
+            report(
+                "b", outlet="Agence France Presse", text="Donetsk airport shelled", reliability="B"
+            ),
         ]
     )
     incident = only_incident(fuse(reports))

@@ -18,7 +18,11 @@ def test_kharkiv_spellings_are_one_edit_apart() -> None:
 
 
 def test_punctuation_case_and_empty_text_are_normalised_away() -> None:
-    assert normalised("Донецьк, АЕРОПОРТ — бій!", "   ", None) == ["doneck aeroport bii", None, None]
+    assert normalised("Донецьк, АЕРОПОРТ — бій!", "   ", None) == [
+        "doneck aeroport bii",
+        None,
+        None,
+    ]
 
 
 def test_similarity_is_null_where_either_text_is_missing() -> None:

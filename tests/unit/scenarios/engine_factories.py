@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -9,7 +10,6 @@ from typing import Any
 from guarantor.agreement.model import (
     Clause,
     Directive,
-    Geofence,
     Interval,
     ObligationTemplate,
     Party,
@@ -22,16 +22,23 @@ from guarantor.agreement.model import (
     Window,
     Zone,
 )
+from guarantor.scenarios.batch import evaluate_batch
+from guarantor.scenarios.frame import records_to_frame
+from guarantor.scenarios.results import Results
+from guarantor.scenarios.stream import LiveResults, StreamEvaluator
 
 __all__ = [
     "BASE",
     "START",
     "amended",
     "at",
+    "canonical",
     "directive",
     "engine_version",
     "incident",
+    "pairs",
     "rule",
+    "run_both",
     "window_rule",
 ]
 
@@ -118,4 +125,33 @@ def amended(base: Rule, at_time: datetime, **changes: Any) -> tuple[Rule, Rule]:
     return before, after
 
 
-_ = Geofence
+
+def canonical(results: Results) -> dict[str, list[dict[str, Any]]]:
+    """Results as sorted plain rows with parsed explanations, to compare two targets."""
+    found = {}
+    for name in ("violations", "activations", "obligations"):
+        rows = [
+            {**row, "explanation": json.loads(row["explanation"])}
+            for row in getattr(results, name).to_dicts()
+        ]
+        found[name] = sorted(rows, key=lambda row: json.dumps(row, sort_keys=True, default=str))
+    return found
+
+
+def run_both(
+    version: ResolvedVersion, records: list[dict[str, Any]], *, lateness_hours: int = 10_000
+) -> Results:
+    """Batch over ``records``, checked equal to the stream fed them in the given order."""
+    batch = evaluate_batch(version, records_to_frame(records))
+    stream = StreamEvaluator(version, lateness_seconds=lateness_hours * 3600)
+    live = LiveResults()
+    for record in records:
+        live.apply(stream.push(record))
+    assert canonical(live.results()) == canonical(batch)
+    return batch
+
+
+def pairs(results: Results, kind: str = "activations") -> list[tuple[str, str]]:
+    """(rule id, incident id) of each violation or activation, in time order."""
+    frame = getattr(results, kind)
+    return list(zip(frame["rule_id"], frame["incident_id"], strict=True))

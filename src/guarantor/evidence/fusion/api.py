@@ -18,9 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
-from guarantor.evidence.fusion.blocking import candidate_pairs
-from guarantor.evidence.fusion.clusters import CUT, JOINED, cluster
+from guarantor.evidence.fusion.blocking import candidate_pairs, capped_groups
+from guarantor.evidence.fusion.clusters import CUT, cluster
 from guarantor.evidence.fusion.config import FusionConfig
 from guarantor.evidence.fusion.decisions import (
     Decision,
@@ -33,7 +35,6 @@ from guarantor.evidence.fusion.incidents import incident_frames
 from guarantor.evidence.fusion.independence import echo_groups
 from guarantor.evidence.fusion.links import LINK_SCHEMA, links
 from guarantor.evidence.fusion.prepare import prepare
-from guarantor.evidence.incidents import INCIDENT_SCHEMA, MEMBERSHIP_SCHEMA
 
 __all__ = ["PAIRS_SCHEMA", "FusionResult", "fuse", "fuse_incremental"]
 
@@ -71,12 +72,14 @@ def fuse(
     return _fuse_frame(prepare(reports, config), tuple(decisions), config)
 
 
-def _with_musts(frame: pl.DataFrame, found: pl.DataFrame, decisions: Sequence[Decision]) -> pl.DataFrame:
+def _with_musts(
+    frame: pl.DataFrame, found: pl.DataFrame, decisions: Sequence[Decision]
+) -> pl.DataFrame:
     keys = frame.select("report_key", "idx")
     musts = (
         must_links(decisions)
-        .join(keys, left_on="first", right_on="report_key")
-        .join(keys, left_on="second", right_on="report_key", suffix="_2")
+        .join(keys, left_on="first", right_on="report_key", maintain_order="left")
+        .join(keys, left_on="second", right_on="report_key", suffix="_2", maintain_order="left")
         .select(a=pl.min_horizontal("idx", "idx_2"), b=pl.max_horizontal("idx", "idx_2"))
         .with_columns(rule=pl.lit("analyst_merge"))
     )
@@ -86,7 +89,11 @@ def _with_musts(frame: pl.DataFrame, found: pl.DataFrame, decisions: Sequence[De
 
 def _exclusive(frame: pl.DataFrame, decisions: Sequence[Decision]) -> pl.DataFrame:
     items = frame.filter(pl.col("itemised")).select(
-        "idx", key=pl.lit("item\x1f") + pl.col("organisation") + "\x1f" + pl.col("text_norm").fill_null("")
+        "idx",
+        key=pl.lit("item\x1f")
+        + pl.col("organisation")
+        + "\x1f"
+        + pl.col("text_norm").fill_null(""),
     )
     parted = (
         not_same_groups(decisions)
@@ -109,7 +116,9 @@ def _evidence(found: pl.DataFrame) -> pl.DataFrame:
     return found.select(evidence=fields.struct.json_encode())
 
 
-def _fuse_frame(frame: pl.DataFrame, decisions: tuple[Decision, ...], config: FusionConfig) -> FusionResult:
+def _fuse_frame(
+    frame: pl.DataFrame, decisions: tuple[Decision, ...], config: FusionConfig
+) -> FusionResult:
     size = frame.height
     found = _with_musts(frame, links(frame, candidate_pairs(frame, config), config), decisions)
     a, b = found["a"].to_numpy().astype(np.int64), found["b"].to_numpy().astype(np.int64)
@@ -132,15 +141,15 @@ def _fuse_frame(frame: pl.DataFrame, decisions: tuple[Decision, ...], config: Fu
 
 def _pairs(frame: pl.DataFrame, found: pl.DataFrame, status: np.ndarray) -> pl.DataFrame:
     keys = frame["report_key"]
-    named = pl.Series(["joined", "redundant", "cut"])[status.astype(np.int64)] if len(status) else pl.Series([], dtype=pl.Utf8)
+    code = pl.Series("code", status, dtype=pl.Int8)
+    named = code.replace_strict({0: "joined", 1: "redundant", 2: "cut"}, return_dtype=pl.Utf8)
     out = found.with_columns(
         first=keys.gather(found["a"]),
         second=keys.gather(found["b"]),
-        status=pl.when((pl.Series(status) == CUT) & (pl.col("rule") == "analyst_merge"))
+        status=pl.when((code == CUT) & (pl.col("rule") == "analyst_merge"))
         .then(pl.lit("conflict"))
         .otherwise(named),
     )
-    _ = JOINED
     return out.select([pl.col(c).cast(t) for c, t in PAIRS_SCHEMA.items()]).sort("first", "second")
 
 
@@ -164,10 +173,31 @@ def fuse_incremental(
     seeds = set(new_reports["report_key"].drop_nulls().to_list())
     seeds |= {k for d in changed for k in decision_reports(d)}
     seeds |= set(previous.membership["report_key"].to_list()) - set(frame["report_key"].to_list())
+    seeds |= _crossed(frame, set(new_reports["report_key"].drop_nulls().to_list()), config)
     affected = _close(frame, seeds, old_component, decisions, config)
     subset = frame.filter(pl.col("report_key").is_in(sorted(affected))).drop("idx")
     subset = subset.with_row_index("idx").with_columns(pl.col("idx").cast(pl.Int64))
     return _combine(previous, _fuse_frame(subset, decisions, config), affected, decisions)
+
+
+def _crossed(frame: pl.DataFrame, new: set[str], config: FusionConfig) -> set[str]:
+    """Reports of the blocking groups that the new reports push over their cap: their pairs
+    through that group are gone, so they must be fused again."""
+    groups = capped_groups(frame, config)
+    fresh = frame.filter(pl.col("report_key").is_in(sorted(new)))["idx"].implode()
+    touched = groups.filter(pl.col("idx").is_in(fresh))["group"].unique().implode()
+    sizes = (
+        groups.filter(pl.col("group").is_in(touched))
+        .group_by("group")
+        .agg(
+            after=pl.len(),
+            before=(~pl.col("idx").is_in(fresh)).sum(),
+            cap=pl.col("cap").first(),
+        )
+    )
+    crossing = sizes.filter((pl.col("before") <= pl.col("cap")) & (pl.col("after") > pl.col("cap")))
+    members = groups.filter(pl.col("group").is_in(crossing["group"].implode()))["idx"]
+    return set(frame["report_key"].gather(members.unique()).to_list())
 
 
 def _components(result: FusionResult) -> pl.DataFrame:
@@ -176,12 +206,10 @@ def _components(result: FusionResult) -> pl.DataFrame:
     edges = result.pairs.join(keys, left_on="first", right_on="report_key").join(
         keys, left_on="second", right_on="report_key", suffix="_2"
     )
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     size = keys.height
     graph = coo_matrix(
-        (np.ones(edges.height), (edges["i"].to_numpy(), edges["i_2"].to_numpy())), shape=(size, size)
+        (np.ones(edges.height), (edges["i"].to_numpy(), edges["i_2"].to_numpy())),
+        shape=(size, size),
     )
     labels = connected_components(graph, directed=False)[1] if size else np.empty(0, np.int64)
     return keys.select("report_key", component=pl.Series(labels, dtype=pl.Int64))
@@ -204,20 +232,30 @@ def _close(
     keys = frame["report_key"]
     probes = frame.filter(pl.col("report_key").is_in(sorted(seeds)))["idx"]
     raw = candidate_pairs(frame, config, probes)
-    affected = _grow(seeds | set(keys.gather(raw["a"]).to_list()) | set(keys.gather(raw["b"]).to_list()), old_component)
+    affected = _grow(
+        seeds | set(keys.gather(raw["a"]).to_list()) | set(keys.gather(raw["b"]).to_list()),
+        old_component,
+    )
     musts = must_links(decisions)
     while True:
         probes = frame.filter(pl.col("report_key").is_in(sorted(affected)))["idx"]
         found = links(frame, candidate_pairs(frame, config, probes), config)
         ends = set(keys.gather(found["a"]).to_list()) | set(keys.gather(found["b"]).to_list())
-        ends |= {k for pair in musts.select("first", "second").rows() if set(pair) & affected for k in pair}
+        ends |= {
+            k
+            for pair in musts.select("first", "second").rows()
+            if set(pair) & affected
+            for k in pair
+        }
         grown = _grow(affected | ends, old_component)
         if grown == affected:
             return affected
         affected = grown
 
 
-def _combine(previous: FusionResult, fresh: FusionResult, affected: set[str], decisions: tuple[Decision, ...]) -> FusionResult:
+def _combine(
+    previous: FusionResult, fresh: FusionResult, affected: set[str], decisions: tuple[Decision, ...]
+) -> FusionResult:
     touched = sorted(affected)
     gone = previous.membership.filter(pl.col("report_key").is_in(touched))["incident_id"].unique()
     incidents = pl.concat(
@@ -228,9 +266,10 @@ def _combine(previous: FusionResult, fresh: FusionResult, affected: set[str], de
     ).sort("incident_id", "report_key")
     pairs = pl.concat(
         [
-            previous.pairs.filter(~pl.col("first").is_in(touched) & ~pl.col("second").is_in(touched)),
+            previous.pairs.filter(
+                ~pl.col("first").is_in(touched) & ~pl.col("second").is_in(touched)
+            ),
             fresh.pairs,
         ]
     ).sort("first", "second")
-    _ = (INCIDENT_SCHEMA, MEMBERSHIP_SCHEMA)
     return FusionResult(incidents, membership, pairs, decisions)

@@ -1,18 +1,27 @@
 """Candidate pairs: which reports could describe the same event, found by joins, not loops.
 
-**Place and time.** Reports fall into classes by place precision, span class and whether
-they are typed. For every pair of classes the join runs on a grid whose cells are two of the
-coarser class's place tolerances high (rows of latitude; each row's columns as wide as two
-tolerances at its most poleward latitude) and whose time buckets hold the coarser class's
-longest span plus its slack. A probe looks in the 2 x 2 cells on its near side and in the
-buckets before, at and after its own: every pair within tolerance is found exactly once
+**Near: the grid.** Every report that is not coarse (see :mod:`.links`) is put on a grid
+whose cells are two exact-place tolerances (2 x 5 km) high (rows of latitude; each row's
+columns as wide as two tolerances at its most poleward latitude) and whose time buckets hold
+a day plus the largest slack. A probe looks in the 2 x 2 cells on its near side and in the
+buckets before, at and after its own, so every pair within the exact tolerance is found
 (``tests/unit/fusion/test_fusion_blocking.py`` checks it against brute force). Typed reports
-of two typed classes also join on the type group.
+join on the type group as well.
+
+**Wider: shared words.** Tolerances widen with imprecision (25 km for "near a place", the
+oblast, a week or a month), and the wider the tolerance the more events fall inside it, so
+there a report needs evidence beyond place and time: its candidates are the reports that
+share a word with it (four letters or more, not a number) within its time reach. A word
+shared by more than ``token_group_cap`` reports in one time bucket (``killed``, a
+province's name) tells nothing and is skipped.
 
 **Documents.** Reports that share a normalised URL, or an identical text of
-``document_tokens`` or more, within ``document_window_hours`` pair up whatever their places: one article geocoded to
-several places is still one article. A URL or text shared by more than
-``document_group_cap`` reports (a live blog, a home page) is no evidence and is skipped.
+``document_tokens`` or more, within ``document_window_hours`` pair up whatever their places:
+one article geocoded to several places is still one article. A URL or text shared by more
+than ``document_group_cap`` reports (a live blog, a home page) is no evidence and is skipped.
+
+Every path takes ``probes`` (report ``idx``) to return only the pairs touching them, for the
+incremental run; :func:`capped_groups` names the groups whose cap a new report could cross.
 """
 
 from __future__ import annotations
@@ -20,152 +29,136 @@ from __future__ import annotations
 import polars as pl
 
 from guarantor.evidence.fusion.config import FusionConfig
-from guarantor.evidence.fusion.prepare import SPAN_CLASS_HOURS, cell_size_deg, row_width_deg
+from guarantor.evidence.fusion.prepare import cell_size_deg, row_width_deg
 from guarantor.evidence.precision import place_radius_km
 
-__all__ = [
-    "PAIR_SCHEMA",
-    "candidate_pairs",
-    "coarse_pairs",
-    "document_pairs",
-    "place_time_pairs",
-    "token_keys",
-]
+__all__ = ["candidate_pairs", "capped_groups", "document_pairs", "grid_pairs", "word_pairs"]
 
-PAIR_SCHEMA = {"a": pl.Int64, "b": pl.Int64, "via": pl.Utf8}
-_GLOBAL_KM = 1000.0
+_EXACT_KM = place_radius_km(1)
+_SHIFTS = pl.lit([-1, 0, 1], dtype=pl.List(pl.Int64))
+_NO_PAIRS = pl.DataFrame(schema={"a": pl.Int64, "b": pl.Int64})
 
 
-def _index_keys(side: pl.DataFrame, tol: float, bucket: float) -> pl.DataFrame:
-    if tol >= _GLOBAL_KM:
-        ky, kx = pl.lit(0, pl.Int64), pl.lit(0, pl.Int64)
-    else:
-        ky = (pl.col("lat") / cell_size_deg(tol)).floor().cast(pl.Int64)
-        kx = (pl.col("lon") / row_width_deg(ky, tol)).floor().cast(pl.Int64)
-    return side.select(
-        "idx", "type_group", ky=ky, kx=kx, kt=(pl.col("h0") / bucket).floor().cast(pl.Int64)
-    )
+def _near_bucket(config: FusionConfig) -> float:
+    return config.coarse_hours + config.max_slack
 
 
-def _probe_keys(side: pl.DataFrame, tol: float, bucket: float) -> pl.DataFrame:
+def _far_bucket(config: FusionConfig) -> float:
+    return config.max_span_hours + config.max_slack
+
+
+def _index_keys(side: pl.DataFrame, bucket: float) -> pl.DataFrame:
+    ky = (pl.col("lat") / cell_size_deg(_EXACT_KM)).floor().cast(pl.Int64)
+    kx = (pl.col("lon") / row_width_deg(ky, _EXACT_KM)).floor().cast(pl.Int64)
     kt = (pl.col("h0") / bucket).floor().cast(pl.Int64)
-    shifts = pl.lit([-1, 0, 1], dtype=pl.List(pl.Int64))
-    if tol >= _GLOBAL_KM:
-        zero = pl.lit(0, pl.Int64)
-        cells = [side.select("idx", "type_group", ky=zero, kx=zero, kt=kt)]
-    else:
-        fy = pl.col("lat") / cell_size_deg(tol)
-        near_y = pl.when(fy - fy.floor() < 0.5).then(-1).otherwise(1)
-        cells = []
-        for row in (fy.floor().cast(pl.Int64), fy.floor().cast(pl.Int64) + near_y):
-            fx = pl.col("lon") / row_width_deg(row, tol)
-            near_x = pl.when(fx - fx.floor() < 0.5).then(-1).otherwise(1)
-            for column in (fx.floor().cast(pl.Int64), fx.floor().cast(pl.Int64) + near_x):
-                cells.append(side.select("idx", "type_group", ky=row, kx=column, kt=kt))
-    return pl.concat(cells).with_columns(kt=pl.col("kt") + shifts).explode("kt")
+    return side.select("idx", "type_group", ky=ky, kx=kx, kt=kt)
 
 
-def _class_join(
-    left: pl.DataFrame, right: pl.DataFrame, tol: float, bucket: float, typed: bool
-) -> pl.DataFrame:
-    probe, index = (left, right) if left.height <= right.height else (right, left)
-    on = ["ky", "kx", "kt", "type_group"] if typed else ["ky", "kx", "kt"]
-    joined = _probe_keys(probe, tol, bucket).join(
-        _index_keys(index, tol, bucket), on=on, suffix="_i"
-    )
+def _probe_keys(side: pl.DataFrame, bucket: float) -> pl.DataFrame:
+    kt = (pl.col("h0") / bucket).floor().cast(pl.Int64)
+    fy = pl.col("lat") / cell_size_deg(_EXACT_KM)
+    near_y = pl.when(fy - fy.floor() < 0.5).then(-1).otherwise(1)
+    cells = []
+    for row in (fy.floor().cast(pl.Int64), fy.floor().cast(pl.Int64) + near_y):
+        fx = pl.col("lon") / row_width_deg(row, _EXACT_KM)
+        near_x = pl.when(fx - fx.floor() < 0.5).then(-1).otherwise(1)
+        for column in (fx.floor().cast(pl.Int64), fx.floor().cast(pl.Int64) + near_x):
+            cells.append(side.select("idx", "type_group", ky=row, kx=column, kt=kt))
+    return pl.concat(cells).with_columns(kt=pl.col("kt") + _SHIFTS).explode("kt")
+
+
+def _ordered(joined: pl.DataFrame, other: str) -> pl.DataFrame:
     return joined.select(
-        a=pl.min_horizontal("idx", "idx_i"), b=pl.max_horizontal("idx", "idx_i")
+        a=pl.min_horizontal("idx", other), b=pl.max_horizontal("idx", other)
     ).filter(pl.col("a") != pl.col("b"))
 
 
-def place_time_pairs(
+def _grid_join(probe: pl.DataFrame, index: pl.DataFrame, bucket: float) -> pl.DataFrame:
+    keyed = _index_keys(index, bucket)
+    probes = _probe_keys(probe, bucket)
+    typed = probes.join(
+        keyed.drop_nulls("type_group"), on=["ky", "kx", "kt", "type_group"], suffix="_i"
+    )
+    untyped = pl.concat(
+        [
+            probes.filter(pl.col("type_group").is_null()).join(
+                keyed.drop("type_group"), on=["ky", "kx", "kt"], suffix="_i"
+            ),
+            probes.drop_nulls("type_group")
+            .drop("type_group")
+            .join(
+                keyed.filter(pl.col("type_group").is_null()).drop("type_group"),
+                on=["ky", "kx", "kt"],
+                suffix="_i",
+            ),
+        ],
+        how="diagonal_relaxed",
+    )
+    return pl.concat([_ordered(typed, "idx_i"), _ordered(untyped, "idx_i")])
+
+
+def grid_pairs(
     frame: pl.DataFrame, config: FusionConfig, probes: pl.Series | None = None
 ) -> pl.DataFrame:
-    """Pairs of precise reports within place tolerance and time reach, by the grid join."""
+    """Pairs of reports that are not coarse within the exact-place tolerance of each other."""
     usable = frame.filter(
         pl.col("pc").is_not_null() & pl.col("has_time") & ~pl.col("coarse")
-    ).select(
-        "idx", "lat", "lon", "h0", "pc", "type_group", typed=pl.col("type_group").is_not_null()
-    )
-    classes = usable.select("pc", "typed").unique().sort("pc", "typed").rows()
-    parts = [pl.DataFrame(schema={"a": pl.Int64, "b": pl.Int64})]
-    bucket = SPAN_CLASS_HOURS[0] + config.max_slack
-    for i, first in enumerate(classes):
-        for second in classes[i:]:
-            parts.extend(_pairs_of_classes(usable, first, second, bucket, probes))
-    return pl.concat(parts).with_columns(via=pl.lit("place_time"))
-
-
-def _members(usable: pl.DataFrame, cls: tuple[int, bool]) -> pl.DataFrame:
-    return usable.filter((pl.col("pc") == cls[0]) & (pl.col("typed") == cls[1]))
-
-
-def _pairs_of_classes(
-    usable: pl.DataFrame,
-    first: tuple[int, bool],
-    second: tuple[int, bool],
-    bucket: float,
-    probes: pl.Series | None,
-) -> list[pl.DataFrame]:
-    tol = max(place_radius_km(first[0]), place_radius_km(second[0]))
-    typed = first[1] and second[1]
-    left, right = _members(usable, first), _members(usable, second)
+    ).select("idx", "lat", "lon", "h0", "type_group")
+    bucket = _near_bucket(config)
     if probes is None:
-        found = _class_join(left, right, tol, bucket, typed)
-        return [found if first != second else found.unique()]
-    # Incremental: only pairs with at least one end among the probes.
-    mine = pl.col("idx").is_in(probes.implode())
-    found = [_class_join(left.filter(mine), right, tol, bucket, typed)]
-    found.append(_class_join(left, right.filter(mine), tol, bucket, typed))
-    return [pl.concat(found).unique()]
+        return _grid_join(usable, usable, bucket).unique()
+    mine = usable.filter(pl.col("idx").is_in(probes.implode()))
+    return pl.concat([_grid_join(mine, usable, bucket), _grid_join(usable, mine, bucket)]).unique()
 
 
-def token_keys(frame: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
-    """(idx, token, kt) of reports with a place and a time: the keys of coarse blocking."""
-    bucket = config.max_span_hours + config.max_slack
+def _token_keys(frame: pl.DataFrame, config: FusionConfig, bucket: float) -> pl.DataFrame:
+    """(idx, token, kt, wide, coarse) of reports with a place and a time."""
     return (
         frame.filter(pl.col("pc").is_not_null() & pl.col("has_time"))
-        .select("idx", "coarse", token=pl.col("text_norm").str.split(" "), kt=pl.col("h0"))
+        .select(
+            "idx",
+            "coarse",
+            wide=pl.col("tol") > _EXACT_KM,
+            token=pl.col("text_norm").str.split(" "),
+            kt=(pl.col("h0") / bucket).floor().cast(pl.Int64),
+        )
         .explode("token")
         .filter(
             (pl.col("token").str.len_chars() >= config.token_chars)
             & ~pl.col("token").str.contains(r"^[0-9]+$")
         )
         .unique(["idx", "token"])
-        .with_columns(kt=(pl.col("kt") / bucket).floor().cast(pl.Int64))
     )
 
 
-def coarse_pairs(
-    frame: pl.DataFrame, config: FusionConfig, probes: pl.Series | None = None
-) -> pl.DataFrame:
-    """Pairs with a coarse report that share a word, within the coarse time reach.
-
-    A coarse report links only where the texts agree, so its candidates are the reports
-    that share a word with it (one shared by more than ``token_group_cap`` reports in one
-    time bucket is too common to tell anything).
-    """
-    keys = token_keys(frame, config)
-    index = keys.filter(pl.len().over("token", "kt") <= config.token_group_cap)
-    shifts = pl.lit([-1, 0, 1], dtype=pl.List(pl.Int64))
-    coarse = index.filter(pl.col("coarse")).with_columns(kt=pl.col("kt") + shifts).explode("kt")
+def _word_join(index: pl.DataFrame, side: pl.Expr, probes: pl.Series | None) -> list[pl.DataFrame]:
+    probe = index.filter(side).with_columns(kt=pl.col("kt") + _SHIFTS).explode("kt")
     if probes is None:
-        joins = [(coarse, index)]
+        sides = [(probe, index)]
     else:
         mine = pl.col("idx").is_in(probes.implode())
-        joins = [(coarse.filter(mine), index), (coarse, index.filter(mine))]
-    found = [
-        probe.join(other, on=["token", "kt"], suffix="_i").select(
-            a=pl.min_horizontal("idx", "idx_i"), b=pl.max_horizontal("idx", "idx_i")
+        sides = [(probe.filter(mine), index), (probe, index.filter(mine))]
+    return [
+        _ordered(
+            left.join(right.select("idx", "token", "kt"), on=["token", "kt"], suffix="_i"), "idx_i"
         )
-        for probe, other in joins
+        for left, right in sides
     ]
-    return (
-        pl.concat(found)
-        .filter(pl.col("a") != pl.col("b"))
-        .unique()
-        .with_columns(via=pl.lit("place_time"))
-    )
+
+
+def word_pairs(
+    frame: pl.DataFrame, config: FusionConfig, probes: pl.Series | None = None
+) -> pl.DataFrame:
+    """Pairs involving a report of wide tolerance that share an uncommon word in reach."""
+    cap = config.token_group_cap
+    found = [_NO_PAIRS]
+    near = _token_keys(frame, config, _near_bucket(config))
+    near = near.filter(~pl.col("coarse") & (pl.len().over("token", "kt") <= cap))
+    found += _word_join(near, pl.col("wide"), probes)
+    far = _token_keys(frame, config, _far_bucket(config))
+    far = far.filter(pl.len().over("token", "kt") <= cap)
+    found += _word_join(far, pl.col("coarse"), probes)
+    return pl.concat(found).unique()
 
 
 def _shared(
@@ -175,41 +168,61 @@ def _shared(
     left = groups if probes is None else groups.filter(pl.col("idx").is_in(probes.implode()))
     window = config.document_window_hours
     near = (pl.col("h0") - pl.col("h0_r")).abs() <= window
-    return (
-        left.join(groups, on=key, suffix="_r")
-        .filter(
-            (pl.col("idx") != pl.col("idx_r"))
-            & (near | pl.col("h0").is_null() | pl.col("h0_r").is_null())
-        )
-        .select(a=pl.min_horizontal("idx", "idx_r"), b=pl.max_horizontal("idx", "idx_r"))
+    joined = left.join(groups, on=key, suffix="_r").filter(
+        near | pl.col("h0").is_null() | pl.col("h0_r").is_null()
     )
+    return _ordered(joined, "idx_r")
+
+
+def _document_keys(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    by_url = frame.select("idx", "h0", key=pl.col("urls")).explode("key")
+    by_text = frame.filter(pl.col("document")).select(
+        "idx", "h0", key=pl.col("text_hash").cast(pl.Utf8)
+    )
+    return by_url, by_text
 
 
 def document_pairs(
     frame: pl.DataFrame, config: FusionConfig, probes: pl.Series | None = None
 ) -> pl.DataFrame:
-    """Pairs that share a URL, or an identical long text, within the window."""
-    by_url = frame.select("idx", "h0", url_key=pl.col("urls")).explode("url_key")
-    by_text = frame.filter(pl.col("document")).select("idx", "h0", text_key="text_hash")
+    """Pairs that share a URL, or an identical long text, within the window (``via``)."""
+    by_url, by_text = _document_keys(frame)
     return pl.concat(
         [
-            _shared(by_url, "url_key", config, probes).with_columns(via=pl.lit("url")),
-            _shared(by_text, "text_key", config, probes).with_columns(via=pl.lit("text")),
+            _shared(by_url, "key", config, probes).with_columns(via=pl.lit(2, pl.Int8)),
+            _shared(by_text, "key", config, probes).with_columns(via=pl.lit(4, pl.Int8)),
         ]
-    ).unique(["a", "b", "via"])
+    ).unique()
+
+
+def capped_groups(frame: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
+    """(idx, group, cap) of every capped blocking group, to tell which a new report crosses."""
+    by_url, by_text = _document_keys(frame)
+    near = _token_keys(frame, config, _near_bucket(config)).filter(~pl.col("coarse"))
+    far = _token_keys(frame, config, _far_bucket(config))
+    word = pl.format("{}\x1f{}", "token", "kt")
+    parts = [
+        by_url.drop_nulls("key").select("idx", group="url\x1f" + pl.col("key")),
+        by_text.drop_nulls("key").select("idx", group="text\x1f" + pl.col("key")),
+    ]
+    capped = [p.with_columns(cap=pl.lit(config.document_group_cap)) for p in parts]
+    capped.append(near.select("idx", group="near\x1f" + word, cap=pl.lit(config.token_group_cap)))
+    capped.append(far.select("idx", group="far\x1f" + word, cap=pl.lit(config.token_group_cap)))
+    return pl.concat(capped)
 
 
 def candidate_pairs(
     frame: pl.DataFrame, config: FusionConfig, probes: pl.Series | None = None
 ) -> pl.DataFrame:
-    """All candidate pairs (``a`` < ``b``, as ``idx``) with how they were found (``via``)."""
+    """All candidate pairs (``a`` < ``b``, as ``idx``) with how they were found (``via``:
+    ``place_time``, ``url``, ``text`` joined by ``+``)."""
     spatial = pl.concat(
-        [place_time_pairs(frame, config, probes), coarse_pairs(frame, config, probes)]
-    ).select("a", "b", via=pl.lit(1, pl.Int8))
-    documents = document_pairs(frame, config, probes).select(
-        "a", "b", via=pl.when(pl.col("via") == "url").then(2).otherwise(4).cast(pl.Int8)
-    )
-    pairs = pl.concat([spatial, documents]).group_by("a", "b").agg(pl.col("via").sum())
+        [grid_pairs(frame, config, probes), word_pairs(frame, config, probes)]
+    ).unique()
+    documents = document_pairs(frame, config, probes)
+    pairs = pl.concat([spatial.with_columns(via=pl.lit(1, pl.Int8)), documents])
+    if not documents.is_empty():
+        pairs = pairs.group_by("a", "b").agg(pl.col("via").sum())
     names = [(1, "place_time"), (2, "url"), (4, "text")]
     via = pl.concat_str(
         [pl.when((pl.col("via") & bit) > 0).then(pl.lit(name)) for bit, name in names],

@@ -45,7 +45,8 @@ class Clustering:
 
 def _components(size: int, a: IntArray, b: IntArray) -> IntArray:
     graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(size, size))
-    return connected_components(graph, directed=False)[1].astype(np.int64)
+    labels: IntArray = connected_components(graph, directed=False)[1].astype(np.int64)
+    return labels
 
 
 def _conflicted(labels: IntArray, exclusive: pl.DataFrame) -> IntArray:
@@ -56,7 +57,8 @@ def _conflicted(labels: IntArray, exclusive: pl.DataFrame) -> IntArray:
         component=pl.Series(labels).gather(exclusive["idx"].cast(pl.Int64))
     )
     crowded = placed.group_by("group", "component").len().filter(pl.col("len") > 1)
-    return crowded["component"].unique().to_numpy().astype(np.int64)
+    found: IntArray = crowded["component"].unique().to_numpy().astype(np.int64)
+    return found
 
 
 def _spanning_tree(size: int, a: IntArray, b: IntArray, order: IntArray) -> IntArray:
@@ -66,7 +68,8 @@ def _spanning_tree(size: int, a: IntArray, b: IntArray, order: IntArray) -> IntA
     weights = np.arange(1, len(order) + 1, dtype=np.float64)  # unique: the forest is unique
     graph = csr_matrix((weights, (a[order], b[order])), shape=(size, size))
     tree = minimum_spanning_tree(graph).tocoo()
-    return order[tree.data.astype(np.int64) - 1]
+    chosen: IntArray = order[np.asarray(tree.data, dtype=np.int64) - 1]
+    return chosen
 
 
 def _constrained(
@@ -102,9 +105,12 @@ def _constrained(
 def _parents(size: int, a: IntArray, b: IntArray, tree: IntArray) -> tuple[IntArray, IntArray]:
     """Orient the forest from each component's seed (its smallest ``idx``)."""
     labels = _components(size, a[tree], b[tree])
-    seeds = pl.DataFrame({"label": labels, "idx": np.arange(size)}).group_by("label").agg(
-        pl.col("idx").min()
-    )["idx"].to_numpy()
+    seeds = (
+        pl.DataFrame({"label": labels, "idx": np.arange(size)})
+        .group_by("label")
+        .agg(pl.col("idx").min())["idx"]
+        .to_numpy()
+    )
     root = size  # a virtual node joined to every seed
     rows = np.concatenate([a[tree], np.full(len(seeds), root)])
     cols = np.concatenate([b[tree], seeds])
@@ -113,7 +119,10 @@ def _parents(size: int, a: IntArray, b: IntArray, tree: IntArray) -> tuple[IntAr
     parent = predecessors[:size].astype(np.int64)
     parent[parent == root] = -1
     ids = csr_matrix(
-        (tree.astype(np.float64) + 1.0, (np.minimum(a[tree], b[tree]), np.maximum(a[tree], b[tree]))),
+        (
+            tree.astype(np.float64) + 1.0,
+            (np.minimum(a[tree], b[tree]), np.maximum(a[tree], b[tree])),
+        ),
         shape=(size, size),
     )
     has = parent >= 0

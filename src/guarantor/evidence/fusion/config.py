@@ -48,8 +48,9 @@ class FusionConfig:
     coarse_km: float = 50.0  # tolerance from which a report only attaches to its best match
     coarse_hours: float = 48.0  # idem for the length of the time span
     coarse_text_similarity: float = 60.0  # coarse reports link only where the texts agree
+    wide_text_similarity: float = 60.0  # idem for links beyond the exact-place tolerance
     token_chars: int = 4  # words shorter than this do not block coarse reports
-    token_group_cap: int = 100  # a word more reports share in one time bucket does not block
+    token_group_cap: int = 30  # a word more reports share in one time bucket does not block
     same_document_similarity: float = 90.0  # text similarity for "the same article"
     near_identical_similarity: float = 90.0  # text similarity of two echoes
     informative_tokens: int = 6  # texts with fewer tokens only ever add to a score

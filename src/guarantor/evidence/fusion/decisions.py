@@ -32,8 +32,8 @@ __all__ = [
     "Reject",
     "Split",
     "decision_from_dict",
-    "decision_to_dict",
     "decision_reports",
+    "decision_to_dict",
     "must_links",
     "not_same_groups",
     "status_decisions",
@@ -109,20 +109,19 @@ def decision_to_dict(decision: Decision) -> dict[str, Any]:
 
 def decision_from_dict(record: Mapping[str, Any]) -> Decision:
     """The decision stored by :func:`decision_to_dict`."""
-    common = {
-        "who": str(record["who"]),
-        "when": datetime.fromisoformat(str(record["when"])),
-        "reason": str(record.get("reason", "")),
-    }
+    who, reason = str(record["who"]), str(record.get("reason", ""))
+    when = datetime.fromisoformat(str(record["when"]))
     kind = record["kind"]
     if kind == "merge":
-        return Merge(report_keys=tuple(record["report_keys"]), **common)
+        return Merge(tuple(record["report_keys"]), who, when, reason)
     if kind == "split":
-        return Split(groups=tuple(tuple(g) for g in record["groups"]), **common)
+        return Split(tuple(tuple(g) for g in record["groups"]), who, when, reason)
     if kind == "not_same":
-        return NotSame(first=str(record["first"]), second=str(record["second"]), **common)
-    if kind in ("confirm", "reject"):
-        return _KINDS[kind](report_key=str(record["report_key"]), **common)  # type: ignore[call-arg]
+        return NotSame(str(record["first"]), str(record["second"]), who, when, reason)
+    if kind == "confirm":
+        return Confirm(str(record["report_key"]), who, when, reason)
+    if kind == "reject":
+        return Reject(str(record["report_key"]), who, when, reason)
     raise ValueError(
         f"unknown decision kind {kind!r}; expected one of {', '.join(_KINDS)}, e.g. 'merge'"
     )
@@ -170,7 +169,8 @@ def must_links(decisions: Sequence[Decision]) -> pl.DataFrame:
     """Pairs to join (``first``, ``second``, ``when``), latest decision first."""
     rows = [(x, y, when) for (x, y), (must, when) in _settled(decisions).items() if must]
     frame = pl.DataFrame(
-        rows, schema={"first": pl.Utf8, "second": pl.Utf8, "when": pl.Datetime("us", "UTC")},
+        rows,
+        schema={"first": pl.Utf8, "second": pl.Utf8, "when": pl.Datetime("us", "UTC")},
         orient="row",
     )
     return frame.sort(["when", "first", "second"], descending=[True, False, False])
@@ -181,7 +181,9 @@ def not_same_groups(decisions: Sequence[Decision]) -> pl.DataFrame:
     pairs = sorted((x, y) for (x, y), (must, _) in _settled(decisions).items() if not must)
     keys = [k for pair in pairs for k in pair]
     groups = [i for i in range(len(pairs)) for _ in (0, 1)]
-    return pl.DataFrame({"report_key": keys, "group": groups}, schema={"report_key": pl.Utf8, "group": pl.Int64})
+    return pl.DataFrame(
+        {"report_key": keys, "group": groups}, schema={"report_key": pl.Utf8, "group": pl.Int64}
+    )
 
 
 def status_decisions(decisions: Sequence[Decision]) -> pl.DataFrame:

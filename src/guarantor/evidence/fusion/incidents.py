@@ -28,7 +28,7 @@ from guarantor.evidence.fusion.clusters import Clustering
 from guarantor.evidence.incidents import INCIDENT_SCHEMA, MEMBERSHIP_SCHEMA
 from guarantor.evidence.markings import parse_marking
 
-__all__ = ["incident_id", "incident_frames", "most_restrictive"]
+__all__ = ["incident_frames", "incident_id", "most_restrictive"]
 
 _MODES = {"type": "type", "weapon": "weapon", "actor": "claimed_actor", "target": "target"}
 _HIGHEST = ("calibre_mm", "severity", "deaths", "injured")
@@ -134,7 +134,9 @@ def _disagreements(members: pl.DataFrame, spread: pl.DataFrame) -> pl.DataFrame:
         .filter(pl.len().over("label", "attribute") > 1)
         .sort("label", "attribute", "value")
     )
-    items = grouped.select("label", item=pl.struct("attribute", "value", "reports").struct.json_encode())
+    items = grouped.select(
+        "label", item=pl.struct("attribute", "value", "reports").struct.json_encode()
+    )
     far = spread.filter(pl.col("spread_km") > 1.0).select(
         "label",
         item=pl.format('{{"attribute":"place","spread_km":{}}}', pl.col("spread_km").round(3)),
@@ -191,9 +193,9 @@ def incident_frames(
         sector=pl.lit(None, pl.Utf8),
         count=pl.lit(1, pl.Int32),
     )
-    incidents = incidents.select(
-        [pl.col(c).cast(t) for c, t in INCIDENT_SCHEMA.items()]
-    ).sort("incident_id")
+    incidents = incidents.select([pl.col(c).cast(t) for c, t in INCIDENT_SCHEMA.items()]).sort(
+        "incident_id"
+    )
     return incidents, _membership(members, clustering, evidence, fused)
 
 
@@ -215,6 +217,6 @@ def _membership(
         .with_columns(evidence=pl.col("evidence").fill_null('{"rule":"seed"}'))
     )
     frame = frame.join(fused.select("label", "incident_id"), on="label")
-    return frame.select(
-        [pl.col(c).cast(t) for c, t in MEMBERSHIP_SCHEMA.items()]
-    ).sort("incident_id", "report_key")
+    return frame.select([pl.col(c).cast(t) for c, t in MEMBERSHIP_SCHEMA.items()]).sort(
+        "incident_id", "report_key"
+    )

@@ -89,7 +89,9 @@ def organisations(outlets: pl.Series) -> pl.DataFrame:
         guessed = pl.DataFrame(
             {"key": list(fuzzy), "alias_key": list(fuzzy.values())},
             schema={"key": pl.Utf8, "alias_key": pl.Utf8},
-        ).join(table.select(pl.col("key").alias("alias_key"), "organisation", "kind"), on="alias_key")
+        ).join(
+            table.select(pl.col("key").alias("alias_key"), "organisation", "kind"), on="alias_key"
+        )
         matched = matched.join(guessed.drop("alias_key"), on="key", how="left", suffix="_fuzzy")
         matched = matched.with_columns(
             organisation=pl.coalesce("organisation", "organisation_fuzzy"),
@@ -170,5 +172,7 @@ def echo_groups(
     both = pl.concat([e.cast(pl.Int64) for e in edges])
     a, b = both["a"].to_numpy(), both["b"].to_numpy()
     graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(size, size))
-    _, labels = connected_components(graph, directed=False)
-    return labels.astype(np.int64)
+    labels: np.ndarray[tuple[int], np.dtype[np.int64]] = connected_components(
+        graph, directed=False
+    )[1].astype(np.int64)
+    return labels

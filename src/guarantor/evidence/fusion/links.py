@@ -10,9 +10,14 @@ Rules, strongest first:
                    type and weapon, and a score of at least ``link_score``:
                    ``place`` (1 at the same point, falling to 0 at the tolerance)
                    + ``time`` (1 when the spans overlap, falling to 0 at the slack)
-                   + ``text_weight`` x text agreement ((similarity - 50) / 50; only its
-                   positive part unless both texts are informative)
+                   + ``text_weight`` x text agreement ((similarity - 50) / 50; unless
+                   both texts are informative only its positive part, scaled by the
+                   shorter text's share of ``informative_tokens``: one shared word is
+                   weak evidence)
                    + ``url_bonus`` if they share a URL.
+
+Beyond the exact-place tolerance (5 km) place and time are not enough: a link there needs the
+texts to agree (similarity of at least ``wide_text_similarity``).
 
 Two records of one organisation with near-identical text at different points are a roundup
 (one article listing several places), not one event seen twice: no ``place_time`` link.
@@ -30,6 +35,7 @@ import polars as pl
 
 from guarantor.evidence.fusion.config import FusionConfig
 from guarantor.evidence.fusion.similarity import pair_similarity
+from guarantor.evidence.precision import place_radius_km
 
 __all__ = ["LINK_SCHEMA", "RULE_ORDER", "links"]
 
@@ -46,7 +52,7 @@ LINK_SCHEMA = {
 }
 _SIDE = [
     "lat", "lon", "tol", "h0", "h1", "slack", "text_norm", "informative", "url", "urls",
-    "type_group", "weapon_group", "admin1", "admin2", "pc", "organisation",
+    "type_group", "weapon_group", "admin1", "admin2", "pc", "organisation", "tokens",
 ]  # fmt: skip
 _EARTH_KM = 6371.0088
 
@@ -120,7 +126,13 @@ def _scores(config: FusionConfig) -> pl.Expr:
     ).clip(0.0, 1.0)
     agreement = (pl.col("text_similarity") - 50.0) / 50.0
     both_informative = pl.col("informative_a") & pl.col("informative_b")
-    text = pl.when(both_informative).then(agreement).otherwise(agreement.clip(lower_bound=0.0))
+    shortest = pl.min_horizontal("tokens_a", "tokens_b").cast(pl.Float64)
+    weight = (shortest / config.informative_tokens).clip(0.0, 1.0)
+    text = (
+        pl.when(both_informative)
+        .then(agreement)
+        .otherwise(agreement.clip(lower_bound=0.0) * weight)
+    )
     url = pl.when(pl.col("shared_url")).then(config.url_bonus).otherwise(0.0)
     return (place.fill_null(0.0) + time.fill_null(0.0) + config.text_weight * text.fill_null(0.0)
             + url)  # fmt: skip
@@ -129,6 +141,10 @@ def _scores(config: FusionConfig) -> pl.Expr:
 def _rules(config: FusionConfig) -> pl.Expr:
     similar = pl.col("text_similarity") >= config.same_document_similarity
     textless = pl.col("text_norm_a").is_null() & pl.col("text_norm_b").is_null()
+    beyond_exact = pl.col("distance_km") > place_radius_km(1)
+    unsupported = beyond_exact & (
+        pl.col("text_similarity").fill_null(0.0) < config.wide_text_similarity
+    )
     roundup = (
         (pl.col("organisation_a") == pl.col("organisation_b"))
         & (pl.col("text_similarity") >= config.near_identical_similarity)
@@ -143,6 +159,7 @@ def _rules(config: FusionConfig) -> pl.Expr:
             pl.col("via").str.contains("place_time")
             & pl.col("plausible")
             & ~roundup
+            & ~unsupported
             & (pl.col("score") >= config.link_score)
         )
         .then(pl.lit("place_time"))

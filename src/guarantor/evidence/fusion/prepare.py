@@ -30,10 +30,8 @@ _SECOND = 1.0 / 3600.0
 
 def _span_class(span: pl.Expr, config: FusionConfig) -> pl.Expr:
     bounds = [*SPAN_CLASS_HOURS, config.max_span_hours]
-    expr = pl.when(span <= bounds[0]).then(pl.lit(1, pl.Int8))
-    for number, bound in enumerate(bounds[1:], start=2):
-        expr = expr.when(span <= bound).then(pl.lit(number, pl.Int8))
-    return expr.otherwise(None)
+    classes = [pl.when(span <= bound).then(pl.lit(n, pl.Int8)) for n, bound in enumerate(bounds, 1)]
+    return pl.coalesce(classes)
 
 
 def _times(config: FusionConfig) -> list[pl.Expr]:
@@ -94,22 +92,26 @@ def prepare(reports: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
     )
     org = organisations(frame["outlet"])
     frame = frame.with_columns(text_full=normalise_text("text", 1_000_000))
-    frame = frame.with_columns(
-        *_times(config),
-        *_places(),
-        type_group=_groups("type", {k.lower(): v for k, v in config.compatible_types.items()}),
-        weapon_group=_groups(
-            "weapon", {k.lower(): v for k, v in config.compatible_weapons.items()}
-        ),
-        text_norm=pl.col("text_full").str.slice(0, config.text_chars),
-        text_hash=pl.col("text_full").hash(),
-        long_tokens=token_count(pl.col("text_full")),
-        urls=normalise_url("urls"),
-    ).with_columns(
-        tokens=token_count(pl.col("text_norm")),
-        cites=citations(pl.col("text_norm")),
-        url=pl.col("urls").list.sort().list.first(),
-    ).drop("text_full")
+    frame = (
+        frame.with_columns(
+            *_times(config),
+            *_places(),
+            type_group=_groups("type", {k.lower(): v for k, v in config.compatible_types.items()}),
+            weapon_group=_groups(
+                "weapon", {k.lower(): v for k, v in config.compatible_weapons.items()}
+            ),
+            text_norm=pl.col("text_full").str.slice(0, config.text_chars),
+            text_hash=pl.col("text_full").hash(),
+            long_tokens=token_count(pl.col("text_full")),
+            urls=normalise_url("urls"),
+        )
+        .with_columns(
+            tokens=token_count(pl.col("text_norm")),
+            cites=citations(pl.col("text_norm")),
+            url=pl.col("urls").list.sort().list.first(),
+        )
+        .drop("text_full")
+    )
     frame = frame.join(org, on="outlet", how="left").with_columns(
         organisation=pl.coalesce(
             "organisation",

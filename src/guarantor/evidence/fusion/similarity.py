@@ -46,9 +46,7 @@ def latin_text(column: str | pl.Expr) -> pl.Expr:
         list(CYRILLIC_TO_LATIN), list(CYRILLIC_TO_LATIN.values())
     )
     return (
-        latin.str.replace_all(r"['’ʼ`]", "")
-        .str.replace_all(r"[^a-z0-9]+", " ")
-        .str.strip_chars()
+        latin.str.replace_all(r"['’ʼ`]", "").str.replace_all(r"[^a-z0-9]+", " ").str.strip_chars()
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+from guarantor.storage import report_tables  # noqa: F401  (its tables join the metadata)
 from guarantor.storage.engine import make_engine, writer_connection
 from guarantor.storage.tables import metadata
 
