@@ -7,7 +7,8 @@ several sources (1 + Poisson(2)), with jittered places and times and mixed preci
 55 % exact places (jitter up to 2 km), 30 % within 25 km (jitter up to 10 km), 10 % only
 the oblast (its centroid), 5 % between places (a point up to 40 km off); 80 % exact days,
 10 % exact times (within two hours), 7 % weeks, 3 % months. Texts are headlines built from
-the event's village, type and toll in an outlet's own words (English, Ukrainian or Russian
+the event's village (one of 27,000 names, as many as the populated places of Ukraine),
+type and toll in an outlet's own words (English, Ukrainian or Russian
 Cyrillic); 10 % of the reports republish another report of the same event (same URL and
 text). Truth is the generator's event id.
 
@@ -40,8 +41,9 @@ _WORDS = {
     "sniper_fire": ("sniper fire", "снайпер", "снайпер"),
 }
 _SYLLABLES = np.array(
-    ["no", "vo", "ka", "te", "ri", "ny", "iv", "ka", "lo", "po", "sel", "mar", "ho", "ly", "dy"]
-)
+    ["no", "vo", "ka", "te", "ri", "ny", "iv", "ba", "lo", "po", "sel", "mar", "ho", "ly", "dy",
+     "za", "ze", "mi", "ro", "pe", "su", "hu", "ve", "sta", "kra", "bi", "ol", "ne", "ty", "do"]
+)  # fmt: skip
 _OBLASTS = np.array([[48.0, 37.8], [48.6, 39.3], [47.1, 37.5], [49.9, 36.3], [47.8, 35.2]])
 
 

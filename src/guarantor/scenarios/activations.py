@@ -132,14 +132,33 @@ def _assemble(program: VersionProgram, frame: pl.DataFrame, table: pl.DataFrame)
     ident = pl.concat_str(
         [pl.lit(program.agreement_id), pl.col("rule_id"), pl.col("incident_id")], separator="/"
     )
-    table = table.with_columns(ident.alias("activation_id"))
-    start = pl.col("_t") - pl.col("_length")
+    windowless = pl.col("_length").is_null()
+    return table.with_columns(ident.alias("activation_id")).select(
+        "activation_id",
+        "rule_id",
+        "revision",
+        pl.lit(program.version_id).alias("version_id"),
+        pl.lit(program.version_hash).alias("version_hash"),
+        "group",
+        pl.col("_t").cast(_UTC).alias("time"),
+        "incident_id",
+        "measure",
+        "threshold",
+        (pl.col("_t") - pl.col("_length")).cast(_UTC).alias("window_start"),
+        pl.when(windowless).then(None).otherwise(pl.col("_t")).cast(_UTC).alias("window_end"),
+        "contributing",
+        _explanation().alias("explanation"),
+    )
+
+
+def _explanation() -> pl.Expr:
+    """The activation document (see :mod:`guarantor.scenarios.explain`) as JSON text."""
     window = (
         pl.when(pl.col("_length").is_null())
         .then(None)
         .otherwise(
             pl.struct(
-                iso_expr(start).alias("start"),
+                iso_expr(pl.col("_t") - pl.col("_length")).alias("start"),
                 iso_expr("_t").alias("end"),
                 (pl.col("_length") // 1_000_000).alias("length_seconds"),
             )
@@ -161,7 +180,7 @@ def _assemble(program: VersionProgram, frame: pl.DataFrame, table: pl.DataFrame)
         measure.alias("measure"),
         pl.col("_entries").alias("contributing"),
     ).struct.json_encode()
-    explanation = pl.concat_str(
+    return pl.concat_str(
         [
             pl.lit('{"kind":"activation",'),
             pl.col("_header"),
@@ -170,24 +189,4 @@ def _assemble(program: VersionProgram, frame: pl.DataFrame, table: pl.DataFrame)
             pl.lit(","),
             body.str.slice(1),
         ]
-    )
-    return table.select(
-        "activation_id",
-        "rule_id",
-        "revision",
-        pl.lit(program.version_id).alias("version_id"),
-        pl.lit(program.version_hash).alias("version_hash"),
-        "group",
-        pl.col("_t").cast(_UTC).alias("time"),
-        "incident_id",
-        "measure",
-        "threshold",
-        start.cast(_UTC).alias("window_start"),
-        pl.when(pl.col("_length").is_null())
-        .then(None)
-        .otherwise(pl.col("_t"))
-        .cast(_UTC)
-        .alias("window_end"),
-        "contributing",
-        explanation.alias("explanation"),
     )

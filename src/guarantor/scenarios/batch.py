@@ -83,9 +83,7 @@ def matched_rows(
     """For each revision, the frame rows (sorted) where it is in force and matches."""
     masks = (
         frame.lazy()
-        .with_columns(
-            predicate(node).alias(f"_p{i}") for i, node in enumerate(program.predicates)
-        )
+        .with_columns(predicate(node).alias(f"_p{i}") for i, node in enumerate(program.predicates))
         .select(f"_p{i}" for i in range(len(program.predicates)))
         .collect()
     )

@@ -51,12 +51,15 @@ def us_to_datetime(value: int) -> datetime:
     return EPOCH + timedelta(microseconds=value)
 
 
-def prepare_incidents(frame: pl.DataFrame, *, deduplicate: bool = True) -> pl.DataFrame:
+def prepare_incidents(
+    frame: pl.DataFrame, *, deduplicate: bool = True, keep_order: bool = False
+) -> pl.DataFrame:
     """``frame`` (INCIDENT_SCHEMA, or any frame with ``incident_id``/``id`` and ``time``)
     in the engine's layout: typed rule-field columns, ``_t``, deduplicated, sorted.
 
     ``deduplicate=False`` skips the search for repeated ids (a hash of every id, the
-    costliest step) when the caller knows they are unique, as fused incidents are."""
+    costliest step) when the caller knows they are unique, as fused incidents are.
+    ``keep_order=True`` neither deduplicates nor sorts (the stream reads rows in order)."""
     if "incident_id" not in frame.columns and "id" in frame.columns:
         frame = frame.rename({"id": "incident_id"})
     for required in ("incident_id", "time"):
@@ -79,7 +82,11 @@ def prepare_incidents(frame: pl.DataFrame, *, deduplicate: bool = True) -> pl.Da
             columns.append(column.alias(name))
         else:
             columns.append(pl.lit(None, dtype=dtype).alias(name))
-    return _deduplicated_and_sorted(frame.select(columns), deduplicate=deduplicate)
+    prepared = frame.select(columns)
+    if keep_order:
+        _refuse_nulls(prepared)
+        return prepared
+    return _deduplicated_and_sorted(prepared, deduplicate=deduplicate)
 
 
 def _deduplicated_and_sorted(prepared: pl.DataFrame, *, deduplicate: bool) -> pl.DataFrame:
@@ -131,16 +138,27 @@ def _refuse_nulls(frame: pl.DataFrame) -> None:
             )
 
 
+_PLAIN = tuple(
+    (name, spec.type) for name, spec in INCIDENT_FIELDS.items() if name not in ("id", "time")
+)
+_CONVERT = {"int": int, "float": float, "string": str}
+
+
 def normalise_record(record: Mapping[str, Any]) -> dict[str, Any]:
     """One incident (case YAML, API body, stream push) in the engine's record layout."""
-    out: dict[str, Any] = {}
-    for name, spec in INCIDENT_FIELDS.items():
-        key = column_of(name)
-        value = record.get(name, record.get(key)) if name != "id" else _identity(record)
-        if name == "time":
-            out["_t"] = _time_us(value, record)
-            continue
-        out[key] = _typed(value, spec.type, name, record)
+    out: dict[str, Any] = {
+        "incident_id": _identity(record),
+        "_t": _time_us(record.get("time", record.get("_t")), record),
+    }
+    get = record.get
+    for name, kind in _PLAIN:
+        value = get(name)
+        if value is None:
+            out[name] = None
+        elif type(value) is _CONVERT[kind] and value == value:  # noqa: PLR0124 - NaN test
+            out[name] = value
+        else:
+            out[name] = _typed(value, kind, name, record)
     return out
 
 
@@ -188,9 +206,12 @@ def _typed(value: Any, kind: str, name: str, record: Mapping[str, Any]) -> Any:
     return str(value)
 
 
-def records_to_frame(records: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
-    """Normalised records as a prepared frame (the same values the stream sees)."""
+def records_to_frame(
+    records: Iterable[Mapping[str, Any]], *, keep_order: bool = False
+) -> pl.DataFrame:
+    """Normalised records as a prepared frame (the same values the stream sees); with
+    ``keep_order`` the rows stay as given, repeated ids included (for the stream)."""
     rows = [normalise_record(r) for r in records]
     frame = pl.DataFrame(rows, schema=FRAME_SCHEMA)
     frame = frame.select(pl.col("_t").cast(_UTC).alias("time"), *FRAME_SCHEMA)
-    return _deduplicated_and_sorted(frame, deduplicate=True)
+    return frame if keep_order else _deduplicated_and_sorted(frame, deduplicate=True)

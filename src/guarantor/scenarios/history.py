@@ -103,8 +103,10 @@ class VersionDiff:
 
     @property
     def empty(self) -> bool:
-        return self.violations.is_empty() and self.activations.is_empty() and (
-            self.obligations.is_empty()
+        return (
+            self.violations.is_empty()
+            and self.activations.is_empty()
+            and (self.obligations.is_empty())
         )
 
 
@@ -135,16 +137,12 @@ def diff(a: ResolvedVersion, b: ResolvedVersion, incidents: pl.DataFrame) -> Ver
     )
 
 
-def _compare(
-    a: pl.DataFrame, b: pl.DataFrame, keys: list[str], values: list[str]
-) -> pl.DataFrame:
+def _compare(a: pl.DataFrame, b: pl.DataFrame, keys: list[str], values: list[str]) -> pl.DataFrame:
     left = a.select(*keys, *values, pl.lit(True).alias("_in_a"))
     right = b.select(*keys, *values, pl.lit(True).alias("_in_b"))
     joined = left.join(right, on=keys, how="full", coalesce=True, suffix="_b")
     joined = joined.rename({v: f"{v}_a" for v in values})
-    differs = pl.any_horizontal(
-        *[pl.col(f"{v}_a").ne_missing(pl.col(f"{v}_b")) for v in values]
-    )
+    differs = pl.any_horizontal(*[pl.col(f"{v}_a").ne_missing(pl.col(f"{v}_b")) for v in values])
     change = (
         pl.when(pl.col("_in_a").is_null())
         .then(pl.lit("added"))

@@ -34,51 +34,17 @@ def obligation_id(activation: str, directive_id: str, party: str) -> str:
 
 def obligations_frame(program: VersionProgram, activations: pl.DataFrame) -> pl.DataFrame:
     """The obligations of every activation in ``activations`` (batch)."""
-    specs = [
-        {
-            "rule_id": rule_id,
-            "directive_id": spec.directive_id,
-            "party": spec.party,
-            "action": spec.action,
-            "within_us": spec.within_us,
-            "header_json": spec.header_json,
-            "order": order,
-        }
-        for rule_id, found in program.obligations.items()
-        for order, spec in enumerate(found)
-    ]
-    if not specs or activations.is_empty():
+    table = _templates(program)
+    if table.is_empty() or activations.is_empty():
         return empty(OBLIGATION_SCHEMA)
-    table = pl.DataFrame(specs)
     joined = activations.select(
         "activation_id", "rule_id", "time", "version_id", "explanation"
     ).join(table, on="rule_id", how="inner")
     due = (pl.col("time").cast(pl.Int64) + pl.col("within_us")).alias("_due")
-    joined = joined.with_columns(due).with_columns(
-        pl.concat_str(
-            [pl.col("activation_id"), pl.col("directive_id"), pl.col("party")], separator="/"
-        ).alias("obligation_id")
+    identity = pl.concat_str(
+        [pl.col("activation_id"), pl.col("directive_id"), pl.col("party")], separator="/"
     )
-    body = pl.struct(
-        "obligation_id",
-        "activation_id",
-        "party",
-        "action",
-        (pl.col("within_us") // 1_000_000).alias("within_seconds"),
-        iso_expr("_due").alias("due"),
-        pl.lit("open").alias("status"),
-    ).struct.json_encode()
-    explanation = pl.concat_str(
-        [
-            pl.lit('{"kind":"obligation",'),
-            pl.col("header_json"),
-            pl.lit(","),
-            body.str.slice(1, body.str.len_bytes() - 2),
-            pl.lit(',"activation":'),
-            pl.col("explanation"),
-            pl.lit("}"),
-        ]
-    )
+    joined = joined.with_columns(due).with_columns(identity.alias("obligation_id"))
     return joined.select(
         "obligation_id",
         "activation_id",
@@ -89,8 +55,49 @@ def obligations_frame(program: VersionProgram, activations: pl.DataFrame) -> pl.
         pl.col("_due").cast(pl.Datetime("us", "UTC")).alias("due"),
         pl.lit("open").alias("status"),
         "version_id",
-        explanation.alias("explanation"),
+        _explanation().alias("explanation"),
     ).sort("due", "obligation_id")
+
+
+def _templates(program: VersionProgram) -> pl.DataFrame:
+    """One row per (scenario rule, directive template, party)."""
+    rows = [
+        {
+            "rule_id": rule_id,
+            "directive_id": spec.directive_id,
+            "party": spec.party,
+            "action": spec.action,
+            "within_us": spec.within_us,
+            "header_json": spec.header_json,
+        }
+        for rule_id, found in program.obligations.items()
+        for spec in found
+    ]
+    return pl.DataFrame(rows)
+
+
+def _explanation() -> pl.Expr:
+    """The obligation document, with its activation's document nested, as JSON text."""
+    body = pl.struct(
+        "obligation_id",
+        "activation_id",
+        "party",
+        "action",
+        (pl.col("within_us") // 1_000_000).alias("within_seconds"),
+        iso_expr("_due").alias("due"),
+        pl.lit("open").alias("status"),
+    ).struct.json_encode()
+    return pl.concat_str(
+        [
+            pl.lit('{"kind":"obligation",'),
+            pl.col("header_json"),
+            pl.lit(","),
+            body.str.slice(1, body.str.len_bytes() - 2),
+            pl.lit(',"activation":'),
+            pl.col("explanation"),
+            pl.lit("}"),
+        ]
+    )
 
 
 def obligation_row(

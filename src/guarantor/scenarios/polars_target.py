@@ -31,9 +31,12 @@ _DTYPES: dict[str, pl.DataType] = {
 }
 
 
+_RENAMED = {"id": "incident_id", "time": "_t"}
+
+
 def column_of(field: str) -> str:
     """The frame column holding the rule field ``field``."""
-    return {"id": "incident_id", "time": "_t"}.get(field, field)
+    return _RENAMED.get(field, field)
 
 
 def zone_column(zone: str) -> str:

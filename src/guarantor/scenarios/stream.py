@@ -4,7 +4,7 @@
 closures from the same IR, zone values from the same functions, windows with the same
 semantics in :mod:`guarantor.scenarios.partition`). Each :meth:`StreamEvaluator.push`
 returns the events that bring the live result set to the batch result over every incident
-pushed so far: retractions first, then issues.
+pushed so far: retractions first, then issues, each in (kind, key) order.
 
 Late and corrected incidents. Let ``max_seen`` be the latest event time pushed and ``H``
 the allowed lateness. An incident with ``time < max_seen - H`` is refused with
@@ -23,10 +23,13 @@ time within which corrections arrive.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
+import polars as pl
+
 from guarantor.agreement.model import ResolvedVersion
+from guarantor.scenarios.dispatch import RuleIndex
 from guarantor.scenarios.errors import LateIncidentError
 from guarantor.scenarios.events import (
     LiveResults,
@@ -35,14 +38,15 @@ from guarantor.scenarios.events import (
     violation_key,
     violation_row,
 )
-from guarantor.scenarios.explain import iso
-from guarantor.scenarios.frame import normalise_record
+from guarantor.scenarios.explain import GRADES, iso
+from guarantor.scenarios.frame import normalise_record, prepare_incidents
 from guarantor.scenarios.obligations import activation_id
 from guarantor.scenarios.partition import Activation, Partition, Record
 from guarantor.scenarios.polars_target import column_of
+from guarantor.scenarios.polars_target import predicate as polars_predicate
 from guarantor.scenarios.program import RevisionProgram, compile_version
 from guarantor.scenarios.stream_target import predicate
-from guarantor.scenarios.zones import zone_index, zone_uses
+from guarantor.scenarios.zones import add_zone_columns, zone_index, zone_uses
 
 __all__ = ["LiveResults", "StreamEvaluator", "StreamEvent"]
 
@@ -61,6 +65,7 @@ class StreamEvaluator:
         self.program = compile_version(version)
         self.lateness_us = lateness_seconds * 1_000_000
         self._predicates = [predicate(node) for node in self.program.predicates]
+        self._index = RuleIndex(self.program)
         self._uses = zone_uses(self.program.predicates)
         self._zones = zone_index(version, self.program.zones) if self._uses else None
         self._places: dict[tuple[float | None, float | None], dict[str, Any]] = {}
@@ -98,6 +103,62 @@ class StreamEvaluator:
         """Add (or correct) one incident; the events that keep the live set equal to batch."""
         record = normalise_record(incident)
         self._refuse_late(record)
+        return self._push(self._with_zones(record), None)
+
+    def push_many(self, incidents: Iterable[Mapping[str, Any]]) -> list[StreamEvent]:
+        """Push incidents in order; all their events, in order."""
+        events: list[StreamEvent] = []
+        for incident in incidents:
+            events.extend(self.push(incident))
+        return events
+
+    def push_frame(self, frame: pl.DataFrame) -> list[StreamEvent]:
+        """Push a frame's rows in order, as :meth:`push` one by one would (same events).
+
+        Predicates and zones are evaluated for the whole frame at once. Late rows are
+        refused before anything is applied: the frame is taken whole or not at all."""
+        prepared = prepare_incidents(frame, keep_order=True)
+        if prepared.is_empty():
+            return []
+        if self._zones is not None:
+            prepared = add_zone_columns(prepared, self._zones, self._uses)
+        identities = prepared["incident_id"].to_list()
+        times = prepared["_t"].to_list()
+        self._refuse_late_rows(identities, times)
+        matched = self._vector_matches(prepared)
+        columns = [c for c in prepared.columns if c != "time"]
+        rows = sorted(matched)
+        full = dict(zip(rows, prepared[rows].select(columns).to_dicts(), strict=True))
+        events: list[StreamEvent] = []
+        for row, (identity, time_us) in enumerate(zip(identities, times, strict=True)):
+            record = full.get(row) or {"incident_id": identity, "_t": time_us}
+            events.extend(self._push(record, matched.get(row, ())))
+        return events
+
+    def _vector_matches(self, prepared: pl.DataFrame) -> dict[int, list[int]]:
+        """Row -> the predicates true on it, evaluated over the frame by the batch target."""
+        predicates = self.program.predicates
+        masks = (
+            prepared.lazy()
+            .with_columns(polars_predicate(n).alias(f"_p{i}") for i, n in enumerate(predicates))
+            .select(f"_p{i}" for i in range(len(predicates)))
+            .collect()
+        )
+        matched: dict[int, list[int]] = {}
+        for index in range(masks.width):
+            for row in masks.to_series(index).arg_true().to_list():
+                matched.setdefault(row, []).append(index)
+        return matched
+
+    def _push(self, record: Record, matched: Sequence[int] | None) -> list[StreamEvent]:
+        identity, time_us = record["incident_id"], record["_t"]
+        if matched is not None and not matched and identity not in self._incidents:
+            self._incidents[identity] = record  # matches nothing: only kept for corrections
+            heapq.heappush(self._heap, (time_us, identity))
+            if self._max_seen is None or time_us > self._max_seen:
+                self._max_seen = time_us
+            self._evict()
+            return []
         before: dict[_Change, object] = {}
         after: dict[_Change, object] = {}
 
@@ -105,11 +166,11 @@ class StreamEvaluator:
             before.setdefault(key, old)
             after[key] = new
 
-        dirty: dict[PartitionKey, tuple[int, int]] = {}
+        dirty: _Dirty = {}
         old = self._incidents.get(record["incident_id"])
         if old is not None:
             self._remove(old, change, dirty)
-        self._add(self._with_zones(record), change, dirty)
+        self._add(record, change, dirty, matched)
         for key, (position, changed) in dirty.items():
             partition = self._partitions[key]
             partition.rerun(position, changed, self._lengths[key[0]], self._emitter(change))
@@ -120,29 +181,37 @@ class StreamEvaluator:
         self._evict()
         return self._events(before, after)
 
-    def push_many(self, incidents: Iterable[Mapping[str, Any]]) -> list[StreamEvent]:
-        """Push incidents in order; all their events, in order."""
-        events: list[StreamEvent] = []
-        for incident in incidents:
-            events.extend(self.push(incident))
-        return events
-
     # -- adding and removing ----------------------------------------------------------------
 
     def _refuse_late(self, record: Record) -> None:
-        if self._max_seen is None:
+        self._check_late(record["incident_id"], record["_t"], self._max_seen, {})
+
+    def _refuse_late_rows(self, identities: list[str], times: list[int]) -> None:
+        seen: int | None = self._max_seen
+        pending: dict[str, int] = {}
+        for identity, time_us in zip(identities, times, strict=True):
+            self._check_late(identity, time_us, seen, pending)
+            pending[identity] = time_us
+            seen = time_us if seen is None else max(seen, time_us)
+
+    def _check_late(
+        self, identity: str, time_us: int, seen: int | None, pending: dict[str, int]
+    ) -> None:
+        if seen is None:
             return
-        limit = self._max_seen - self.lateness_us
-        old = self._incidents.get(record["incident_id"])
-        late = record if record["_t"] < limit else old if old and old["_t"] < limit else None
+        limit = seen - self.lateness_us
+        old = pending.get(identity)
+        if old is None and identity in self._incidents:
+            old = self._incidents[identity]["_t"]
+        late = time_us if time_us < limit else old if old is not None and old < limit else None
         if late is None:
             return
-        what = "incident" if late is record else "correction of incident"
+        what = "incident" if late == time_us else "correction of incident"
         raise LateIncidentError(
-            f"{what} '{record['incident_id']}' at {iso(late['_t'])} is older than the allowed "
-            f"lateness: the stream has seen {iso(self._max_seen)} and accepts times from "
-            f"{iso(limit)}; expected an incident within {self.lateness_us // 1_000_000} s of "
-            "the latest; fix: re-run the batch over the history, or raise lateness_seconds"
+            f"{what} '{identity}' at {iso(late)} is older than the allowed lateness: the "
+            f"stream has seen {iso(seen)} and accepts times from {iso(limit)}; expected an "
+            f"incident within {self.lateness_us // 1_000_000} s of the latest; fix: re-run "
+            "the batch over the history, or raise lateness_seconds"
         )
 
     def _with_zones(self, record: Record) -> Record:
@@ -158,28 +227,27 @@ class StreamEvaluator:
         record.update(values)
         return record
 
-    def _add(self, record: Record, change: Any, dirty: _Dirty) -> None:
+    def _add(
+        self, record: Record, change: Any, dirty: _Dirty, matched: Sequence[int] | None
+    ) -> None:
         identity, time_us = record["incident_id"], record["_t"]
         self._incidents[identity] = record
         heapq.heappush(self._heap, (time_us, identity))
         held: list[tuple[_Change, object]] = []
         members: list[PartitionKey] = []
-        matched: dict[int, bool] = {}
-        for revision in self.program.revisions:
-            if not revision.in_force(time_us):
+        segment, candidates = self._index.candidates(record, known=matched)
+        for index in candidates:
+            in_force = segment.get(index)
+            if not in_force or (matched is None and not self._predicates[index](record)):
                 continue
-            found = matched.get(revision.predicate)
-            if found is None:
-                found = matched[revision.predicate] = self._predicates[revision.predicate](record)
-            if not found:
-                continue
-            if revision.window is not None:
-                members.append(self._insert(revision, record, dirty))
-                continue
-            key = self._plain_key(revision, record)
-            source = (revision, record)
-            held.append((key, source))
-            change(key, None, source)
+            for revision in in_force:
+                if revision.window is not None:
+                    members.append(self._insert(revision, record, dirty))
+                    continue
+                key = self._plain_key(revision, record)
+                source = (revision, record)
+                held.append((key, source))
+                change(key, None, source)
         self._results[identity] = held
         self._members[identity] = members
 
@@ -190,9 +258,7 @@ class StreamEvaluator:
         agreement = self.program.agreement_id
         return ("activation", activation_id(agreement, revision.rule_id, record["incident_id"]))
 
-    def _insert(
-        self, revision: RevisionProgram, record: Record, dirty: _Dirty
-    ) -> PartitionKey:
+    def _insert(self, revision: RevisionProgram, record: Record, dirty: _Dirty) -> PartitionKey:
         window = revision.window
         assert window is not None
         group = tuple(record.get(column_of(name)) for name in window.group_by)
@@ -268,9 +334,11 @@ class StreamEvaluator:
     ) -> list[StreamEvent]:
         retracts: list[StreamEvent] = []
         issues: list[StreamEvent] = []
-        for key, old in before.items():
+        for key, old in sorted(before.items(), key=lambda item: item[0]):
             new = after[key]
-            if old == new:
+            if old is not None and new is not None and _signature(old) == _signature(new):
+                continue
+            if old is None and new is None:
                 continue
             if old is not None:
                 retracts.extend(self._event("retract", key, old))
@@ -296,3 +364,25 @@ def _row(program: Any, revision: RevisionProgram, record: Record) -> Any:
 def _mark(dirty: _Dirty, key: PartitionKey, position: int, time_us: int) -> None:
     first, latest = dirty.get(key, (position, time_us))
     dirty[key] = (min(first, position), max(latest, time_us))
+
+
+def _view(record: Record) -> tuple[Any, ...]:
+    """What a result row shows of an incident: its id, time and grades."""
+    return (record["incident_id"], record["_t"], *(record.get(g) for g in GRADES))
+
+
+def _signature(source: object) -> object:
+    """What decides a result's row: two sources with equal signatures give equal rows."""
+    if source is None:
+        return None
+    if isinstance(source, Activation):
+        return (
+            source.revision.index,
+            source.group,
+            source.measure,
+            source.threshold,
+            _view(source.trigger),
+            tuple(_view(r) for r in source.contributing),
+        )
+    revision, record = cast("tuple[RevisionProgram, Record]", source)
+    return (revision.index, _view(record))

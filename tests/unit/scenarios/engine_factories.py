@@ -93,7 +93,12 @@ def window_rule(
 def engine_version(*rules: Rule, directives: tuple[Directive, ...] = ()) -> ResolvedVersion:
     info = VersionInfo("v1", "Test version", date(2020, 1, 1), START, "src")
     clause = Clause(
-        "c1", "doc", "Clause one", "More than {threshold} in {hours} hours.", "src", "official",
+        "c1",
+        "doc",
+        "Clause one",
+        "More than {threshold} in {hours} hours.",
+        "src",
+        "official",
         params={"threshold": 2, "hours": 24},
     )
     zone = Zone("square", "A square", "geometry", "src", "illustrative", geometry=SQUARE)
@@ -123,7 +128,6 @@ def amended(base: Rule, at_time: datetime, **changes: Any) -> tuple[Rule, Rule]:
     before = replace(base, applies=(Interval(base.applies[0].start, at_time),))
     after = replace(base, applies=(Interval(at_time),), revision="v2", **changes)
     return before, after
-
 
 
 def canonical(results: Results) -> dict[str, list[dict[str, Any]]]:

@@ -7,8 +7,8 @@ from datetime import datetime
 
 import polars as pl
 import pytest
-
 from engine_factories import engine_version, incident, pairs, rule, run_both, window_rule
+
 from guarantor.agreement.model import Geofence
 from guarantor.errors import GuarantorError
 from guarantor.scenarios.batch import evaluate_batch

@@ -6,8 +6,8 @@ from typing import Any
 
 import polars as pl
 import pytest
-
 from engine_factories import incident
+
 from guarantor.scenarios import ir
 from guarantor.scenarios.compile import compile_expression
 from guarantor.scenarios.errors import RuleCompileError
@@ -149,7 +149,9 @@ def test_params_and_literal_functions_are_folded_into_constants() -> None:
 
 
 def test_within_km_and_the_geofence_compile_to_distance_comparisons() -> None:
-    node = compile_expression('within_km("line", params.km) && in_zone("area")', PARAMS, ("line", "area"))
+    node = compile_expression(
+        'within_km("line", params.km) && in_zone("area")', PARAMS, ("line", "area")
+    )
     assert node == ir.And(
         (
             ir.Compare("<=", ir.ZoneDistance("line"), ir.Const(2.5, "float")),

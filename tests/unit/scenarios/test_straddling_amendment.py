@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from engine_factories import pairs, run_both
+
 from guarantor.agreement.loader import LoadedAgreement, load_agreement
 
 MINSK = Path(__file__).parents[3] / "agreements" / "minsk-2015"

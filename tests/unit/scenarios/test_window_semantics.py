@@ -5,7 +5,6 @@ Every test runs both targets (``run_both`` checks the stream against the batch).
 from __future__ import annotations
 
 import pytest
-
 from engine_factories import (
     engine_version,
     incident,
@@ -14,6 +13,7 @@ from engine_factories import (
     run_both,
     window_rule,
 )
+
 from guarantor.agreement.model import ResolvedVersion
 from guarantor.scenarios.batch import evaluate_batch
 from guarantor.scenarios.errors import WindowLengthError

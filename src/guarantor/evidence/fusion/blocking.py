@@ -11,7 +11,8 @@ join on the type group as well.
 **Wider: shared words.** Tolerances widen with imprecision (25 km for "near a place", the
 oblast, a week or a month), and the wider the tolerance the more events fall inside it, so
 there a report needs evidence beyond place and time: its candidates are the reports that
-share a word with it (four letters or more, not a number) within its time reach. A word
+share a word with it (four letters or more, not a number) within its time reach (a day and
+its slack for spans up to ``coarse_hours``, ``max_span_hours`` and its slack for longer ones). A word
 shared by more than ``token_group_cap`` reports in one time bucket (``killed``, a
 province's name) tells nothing and is skipped.
 
@@ -32,15 +33,26 @@ from guarantor.evidence.fusion.config import FusionConfig
 from guarantor.evidence.fusion.prepare import cell_size_deg, row_width_deg
 from guarantor.evidence.precision import place_radius_km
 
-__all__ = ["candidate_pairs", "capped_groups", "document_pairs", "grid_pairs", "word_pairs"]
+__all__ = [
+    "VIA_PLACE_TIME",
+    "VIA_TEXT",
+    "VIA_URL",
+    "candidate_pairs",
+    "capped_groups",
+    "document_pairs",
+    "grid_pairs",
+    "word_pairs",
+]
 
+VIA_PLACE_TIME, VIA_URL, VIA_TEXT = 1, 2, 4
 _EXACT_KM = place_radius_km(1)
 _SHIFTS = pl.lit([-1, 0, 1], dtype=pl.List(pl.Int64))
 _NO_PAIRS = pl.DataFrame(schema={"a": pl.Int64, "b": pl.Int64})
 
 
 def _near_bucket(config: FusionConfig) -> float:
-    return config.coarse_hours + config.max_slack
+    """Reach of reports that are not coarse: their longest span plus the slack it may have."""
+    return config.coarse_hours + max(config.instant_slack_hours, config.slack(1), config.slack(2))
 
 
 def _far_bucket(config: FusionConfig) -> float:
@@ -111,24 +123,28 @@ def grid_pairs(
     return pl.concat([_grid_join(mine, usable, bucket), _grid_join(usable, mine, bucket)]).unique()
 
 
-def _token_keys(frame: pl.DataFrame, config: FusionConfig, bucket: float) -> pl.DataFrame:
-    """(idx, token, kt, wide, coarse) of reports with a place and a time."""
+def _tokens(frame: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
+    """(idx, token as a hash, h0, wide, coarse, long) of reports with a place and a time."""
+    words = pl.col("text_norm").str.split(" ").list.unique()
+    usable = pl.element().str.len_chars() >= config.token_chars
     return (
         frame.filter(pl.col("pc").is_not_null() & pl.col("has_time"))
         .select(
             "idx",
+            "h0",
             "coarse",
+            "long",
             wide=pl.col("tol") > _EXACT_KM,
-            token=pl.col("text_norm").str.split(" "),
-            kt=(pl.col("h0") / bucket).floor().cast(pl.Int64),
+            token=words.list.filter(usable & ~pl.element().str.contains(r"^[0-9]+$")),
         )
         .explode("token")
-        .filter(
-            (pl.col("token").str.len_chars() >= config.token_chars)
-            & ~pl.col("token").str.contains(r"^[0-9]+$")
-        )
-        .unique(["idx", "token"])
+        .drop_nulls("token")
+        .with_columns(pl.col("token").hash())
     )
+
+
+def _token_keys(tokens: pl.DataFrame, bucket: float) -> pl.DataFrame:
+    return tokens.with_columns(kt=(pl.col("h0") / bucket).floor().cast(pl.Int64))
 
 
 def _word_join(index: pl.DataFrame, side: pl.Expr, probes: pl.Series | None) -> list[pl.DataFrame]:
@@ -152,12 +168,13 @@ def word_pairs(
     """Pairs involving a report of wide tolerance that share an uncommon word in reach."""
     cap = config.token_group_cap
     found = [_NO_PAIRS]
-    near = _token_keys(frame, config, _near_bucket(config))
-    near = near.filter(~pl.col("coarse") & (pl.len().over("token", "kt") <= cap))
+    tokens = _tokens(frame, config)
+    near = _token_keys(tokens.filter(~pl.col("long")), _near_bucket(config))
+    near = near.filter(pl.len().over("token", "kt") <= cap)
     found += _word_join(near, pl.col("wide"), probes)
-    far = _token_keys(frame, config, _far_bucket(config))
+    far = _token_keys(tokens, _far_bucket(config))
     far = far.filter(pl.len().over("token", "kt") <= cap)
-    found += _word_join(far, pl.col("coarse"), probes)
+    found += _word_join(far, pl.col("long"), probes)
     return pl.concat(found).unique()
 
 
@@ -189,8 +206,8 @@ def document_pairs(
     by_url, by_text = _document_keys(frame)
     return pl.concat(
         [
-            _shared(by_url, "key", config, probes).with_columns(via=pl.lit(2, pl.Int8)),
-            _shared(by_text, "key", config, probes).with_columns(via=pl.lit(4, pl.Int8)),
+            _shared(by_url, "key", config, probes).with_columns(via=pl.lit(VIA_URL, pl.Int8)),
+            _shared(by_text, "key", config, probes).with_columns(via=pl.lit(VIA_TEXT, pl.Int8)),
         ]
     ).unique()
 
@@ -198,8 +215,9 @@ def document_pairs(
 def capped_groups(frame: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
     """(idx, group, cap) of every capped blocking group, to tell which a new report crosses."""
     by_url, by_text = _document_keys(frame)
-    near = _token_keys(frame, config, _near_bucket(config)).filter(~pl.col("coarse"))
-    far = _token_keys(frame, config, _far_bucket(config))
+    tokens = _tokens(frame, config)
+    near = _token_keys(tokens.filter(~pl.col("long")), _near_bucket(config))
+    far = _token_keys(tokens, _far_bucket(config))
     word = pl.format("{}\x1f{}", "token", "kt")
     parts = [
         by_url.drop_nulls("key").select("idx", group="url\x1f" + pl.col("key")),
@@ -214,19 +232,21 @@ def capped_groups(frame: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
 def candidate_pairs(
     frame: pl.DataFrame, config: FusionConfig, probes: pl.Series | None = None
 ) -> pl.DataFrame:
-    """All candidate pairs (``a`` < ``b``, as ``idx``) with how they were found (``via``:
-    ``place_time``, ``url``, ``text`` joined by ``+``)."""
+    """All candidate pairs (``a`` < ``b``, as ``idx``) with how they were found: ``via`` is a
+    bit mask of :data:`VIA_PLACE_TIME`, :data:`VIA_URL` and :data:`VIA_TEXT`."""
+    size = max(frame.height, 1)
+
+    def keyed(pairs: pl.DataFrame) -> pl.DataFrame:
+        return pairs.select(key=pl.col("a") * size + pl.col("b"), via=pl.col("via"))
+
     spatial = pl.concat(
         [grid_pairs(frame, config, probes), word_pairs(frame, config, probes)]
-    ).unique()
+    ).select(key=pl.col("a") * size + pl.col("b"))
+    spatial = spatial.unique().with_columns(via=pl.lit(VIA_PLACE_TIME, pl.Int8))
     documents = document_pairs(frame, config, probes)
-    pairs = pl.concat([spatial.with_columns(via=pl.lit(1, pl.Int8)), documents])
+    pairs = spatial
     if not documents.is_empty():
-        pairs = pairs.group_by("a", "b").agg(pl.col("via").sum())
-    names = [(1, "place_time"), (2, "url"), (4, "text")]
-    via = pl.concat_str(
-        [pl.when((pl.col("via") & bit) > 0).then(pl.lit(name)) for bit, name in names],
-        separator="+",
-        ignore_nulls=True,
-    )
-    return pairs.select("a", "b", via=via).sort("a", "b")
+        pairs = (
+            pl.concat([spatial, keyed(documents)]).group_by("key").agg(pl.col("via").sum())
+        )
+    return pairs.select(a=pl.col("key") // size, b=pl.col("key") % size, via="via").sort("a", "b")

@@ -46,7 +46,7 @@ class FusionConfig:
     url_bonus: float = 1.0
     same_point_km: float = 1.0  # closer than this counts as the same place
     coarse_km: float = 50.0  # tolerance from which a report only attaches to its best match
-    coarse_hours: float = 48.0  # idem for the length of the time span
+    coarse_hours: float = 25.0  # idem for the length of the time span (a day and an hour)
     coarse_text_similarity: float = 60.0  # coarse reports link only where the texts agree
     wide_text_similarity: float = 60.0  # idem for links beyond the exact-place tolerance
     token_chars: int = 4  # words shorter than this do not block coarse reports

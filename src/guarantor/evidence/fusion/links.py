@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from guarantor.evidence.fusion.blocking import VIA_PLACE_TIME, VIA_TEXT, VIA_URL
 from guarantor.evidence.fusion.config import FusionConfig
 from guarantor.evidence.fusion.similarity import pair_similarity
 from guarantor.evidence.precision import place_radius_km
@@ -50,17 +51,18 @@ LINK_SCHEMA = {
     "shared_url": pl.Boolean,
     "score": pl.Float64,
 }
-_SIDE = [
-    "lat", "lon", "tol", "h0", "h1", "slack", "text_norm", "informative", "url", "urls",
-    "type_group", "weapon_group", "admin1", "admin2", "pc", "organisation", "tokens",
+_WHERE = [
+    "lat", "lon", "tol", "h0", "h1", "slack", "type_group", "weapon_group", "admin1", "admin2",
+    "pc",
 ]  # fmt: skip
+_WHAT = ["text_norm", "informative", "urls", "organisation", "tokens"]
 _EARTH_KM = 6371.0088
 
 
-def _sides(frame: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
-    columns = frame.select(_SIDE)
-    first = columns.gather(pairs["a"]).rename({c: f"{c}_a" for c in _SIDE})
-    second = columns.gather(pairs["b"]).rename({c: f"{c}_b" for c in _SIDE})
+def _sides(frame: pl.DataFrame, pairs: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    columns = frame.select(names)
+    first = columns.gather(pairs["a"]).rename({c: f"{c}_a" for c in names})
+    second = columns.gather(pairs["b"]).rename({c: f"{c}_b" for c in names})
     return pl.concat([pairs, first, second], how="horizontal")
 
 
@@ -97,12 +99,9 @@ def _measures(sides: pl.DataFrame) -> pl.DataFrame:
         overlap=gap < 0.0,
         tol=tol,
         slack=slack,
-        shared_url=(
-            pl.col("urls_a").list.set_intersection(pl.col("urls_b")).list.len() > 0
-        ).fill_null(False),
     ).with_columns(
         plausible=(
-            pl.col("via").str.contains("url|text")
+            ((pl.col("via") & (VIA_URL | VIA_TEXT)) > 0)
             | (
                 (pl.col("distance_km") <= pl.col("tol"))
                 & (pl.col("overlap") | (pl.col("hours") <= pl.col("slack")))
@@ -151,12 +150,12 @@ def _rules(config: FusionConfig) -> pl.Expr:
         & (pl.col("distance_km") > config.same_point_km)
     ).fill_null(False)
     return (
-        pl.when(pl.col("via").str.contains("url") & pl.col("shared_url") & (similar | textless))
+        pl.when(((pl.col("via") & VIA_URL) > 0) & pl.col("shared_url") & (similar | textless))
         .then(pl.lit("same_document"))
-        .when(pl.col("via").str.contains("text"))
+        .when((pl.col("via") & VIA_TEXT) > 0)
         .then(pl.lit("same_text"))
         .when(
-            pl.col("via").str.contains("place_time")
+            ((pl.col("via") & VIA_PLACE_TIME) > 0)
             & pl.col("plausible")
             & ~roundup
             & ~unsupported
@@ -199,7 +198,12 @@ def links(frame: pl.DataFrame, pairs: pl.DataFrame, config: FusionConfig) -> pl.
     """The accepted links among ``pairs`` (LINK_SCHEMA), strongest first."""
     if pairs.is_empty():
         return pl.DataFrame(schema=LINK_SCHEMA)
-    measured = _measures(_sides(frame, pairs)).filter(pl.col("plausible"))
+    measured = _measures(_sides(frame, pairs, _WHERE)).filter(pl.col("plausible"))
+    measured = _sides(frame, measured, _WHAT).with_columns(
+        shared_url=(
+            pl.col("urls_a").list.set_intersection(pl.col("urls_b")).list.len() > 0
+        ).fill_null(False)
+    )
     similarity = pair_similarity(measured["text_norm_a"], measured["text_norm_b"], config.workers)
     scored = measured.with_columns(text_similarity=similarity).with_columns(score=_scores(config))
     accepted = scored.with_columns(rule=_rules(config)).filter(pl.col("rule").is_not_null())

@@ -122,11 +122,8 @@ def prepare(reports: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
         document=pl.col("long_tokens") >= config.document_tokens,
         itemised=pl.col("kind").is_in(list(config.itemised_kinds)).fill_null(False),
         has_time=pl.col("h0").is_not_null() & pl.col("tc").is_not_null(),
-        coarse=(
-            (pl.col("tol").fill_null(0.0) >= config.coarse_km)
-            | ((pl.col("h1") - pl.col("h0")).fill_null(0.0) > config.coarse_hours)
-        ),
-    )
+        long=(pl.col("h1") - pl.col("h0")).fill_null(0.0) > config.coarse_hours,
+    ).with_columns(coarse=(pl.col("tol").fill_null(0.0) >= config.coarse_km) | pl.col("long"))
     return frame.sort("idx")
 
 
