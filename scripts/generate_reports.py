@@ -165,7 +165,8 @@ def _conditional(rng: np.random.Generator, given: np.ndarray, table: np.ndarray)
     """For each row, an index drawn from the row ``table[given]`` of weights."""
     cdf = np.cumsum(table / table.sum(axis=1, keepdims=True), axis=1)
     u = rng.random(given.size)
-    return np.minimum((u[:, None] >= cdf[given]).sum(axis=1), table.shape[1] - 1)
+    index: np.ndarray = np.minimum((u[:, None] >= cdf[given]).sum(axis=1), table.shape[1] - 1)
+    return index
 
 
 def _pick(words: tuple[str | None, ...], idx: np.ndarray) -> pl.Series:
@@ -314,7 +315,9 @@ def _texts(frame: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
     return frame.with_columns(text.alias("text"), urls.alias("urls"))
 
 
-def generate(rows: int, seed: int, *, duplicates: float = 0.005, invalid: float = 0.0):  # type: ignore[no-untyped-def]
+def generate(
+    rows: int, seed: int, *, duplicates: float = 0.005, invalid: float = 0.0
+) -> pl.DataFrame:
     """The canonical report frame of ``rows`` records (columns :data:`CSV_COLUMNS`)."""
     rng = np.random.default_rng(seed)
     m = max(1, int(rows * 0.62))

@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -100,11 +99,6 @@ def distinct_keys(path: Path) -> int:
     return keys["report_key"].n_unique()
 
 
-@pytest.fixture
-def child_output(tmp_path: Path) -> Iterator[Path]:
-    yield tmp_path / "child.err"
-
-
 def kill_while_writing(database_url: str, path: Path, errors: Path, store: SqlReportStore) -> None:
     """Start the import in a child, wait until its batch runs and some chunks are written in
     its open transaction, then SIGKILL it."""
@@ -135,10 +129,10 @@ def kill_while_writing(database_url: str, path: Path, errors: Path, store: SqlRe
 
 
 def test_an_import_killed_half_way_leaves_nothing_and_the_rerun_stores_every_report_once(
-    database_url: str, migrated_engine: Engine, generated: Path, child_output: Path
+    database_url: str, migrated_engine: Engine, generated: Path, tmp_path: Path
 ) -> None:
     store = SqlReportStore(migrated_engine)
-    kill_while_writing(database_url, generated, child_output, store)
+    kill_while_writing(database_url, generated, tmp_path / "child.err", store)
 
     (killed,) = store.batches()
     assert killed.status == "running"  # nobody marked it yet

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -184,11 +185,20 @@ def test_a_running_batch_left_by_a_killed_import_is_marked_abandoned_by_the_next
         connection.execute(
             sa.insert(import_batches),
             {
-                "batch_id": killed.batch_id, "file_name": "old.csv", "file_sha256": "1" * 64,
-                "file_bytes": 1, "format": "canonical_csv", "source_id": PATROL.id,
-                "started_at": T0, "status": "running", "read": 0, "accepted": 0,
-                "rejected": 0, "duplicate": 0, "warnings": 0,
-            },  # fmt: skip
+                "batch_id": killed.batch_id,
+                "file_name": "old.csv",
+                "file_sha256": "1" * 64,
+                "file_bytes": 1,
+                "format": "canonical_csv",
+                "source_id": PATROL.id,
+                "started_at": T0,
+                "status": "running",
+                "read": 0,
+                "accepted": 0,
+                "rejected": 0,
+                "duplicate": 0,
+                "warnings": 0,
+            },
         )
     batch_id, _, _ = import_frames(store, make_reports(3))
     assert store.batch_summary(killed.batch_id).status == "abandoned"
@@ -313,7 +323,7 @@ def test_frames_without_a_column_or_a_key_are_refused_with_the_fix(
         with pytest.raises(StorageError, match=r"lacks the columns \['raw'\].*empty_reports"):
             writer.write(make_reports(2).drop("raw"), no_issues(), no_issues())
         keyless = make_reports(2).with_columns(pl.lit(None, pl.Utf8).alias("report_key"))
-        with pytest.raises(StorageError, match="no report_key.*importer must set"):
+        with pytest.raises(StorageError, match=r"no report_key.*importer must set"):
             writer.write(keyless, no_issues(), no_issues())
     assert store.batch_summary(batch.batch_id).status == "abandoned"
 
@@ -322,3 +332,51 @@ def test_an_unknown_batch_is_not_found(store: SqlReportStore) -> None:
     with pytest.raises(NotFound, match="no import batch 'nope'"):
         store.batch_summary("nope")
     assert store.issues("nope").height == 0
+
+
+def test_keys_a_concurrent_import_commits_first_count_as_duplicates_on_postgres(
+    migrated_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two imports at once (PostgreSQL only: SQLite has one writer). The second has checked
+    which keys are stored before the first commits the same keys; its COPY then waits and
+    fails on them, and the chunk is written the safe way: those keys become duplicates."""
+    if migrated_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer: imports never overlap (see the test above)")
+    from guarantor.storage.report_store import _BatchWriter
+
+    staged: list[int] = []
+    safe_way = _BatchWriter._stage_reports
+
+    def spy(self: _BatchWriter, cursor: object, frame: pl.DataFrame) -> int:
+        staged.append(frame.height)
+        return safe_way(self, cursor, frame)
+
+    monkeypatch.setattr(_BatchWriter, "_stage_reports", spy)
+    store = SqlReportStore(migrated_engine)
+    first = info()
+    outcome: list[object] = []
+    with store.batch(first) as writer:
+        writer.write(make_reports(10), no_issues(), no_issues())
+        thread = threading.Thread(
+            target=lambda: outcome.append(import_frames(store, make_reports(10, first=5))[1:])
+        )
+        thread.start()
+        _wait_until_a_session_waits_for_a_lock(migrated_engine)
+        writer.commit(10, 10, 0, 0)
+    thread.join(60)
+    assert outcome == [(5, 5)]
+    assert staged == [10]
+    assert store.count_reports() == 15
+
+
+def _wait_until_a_session_waits_for_a_lock(engine: Engine) -> None:
+    query = sa.text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
+    deadline = time.monotonic() + 30
+    with engine.connect() as connection:
+        while connection.execute(query).scalar_one() == 0:
+            assert time.monotonic() < deadline, "the second import never waited"
+            time.sleep(0.02)
+            connection.rollback()

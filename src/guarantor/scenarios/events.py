@@ -12,10 +12,10 @@ pushed so far.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from guarantor.scenarios.errors import ScenarioError
-from guarantor.scenarios.explain import activation_document, dumps, violation_json
+from guarantor.scenarios.explain import GRADES, activation_document, dumps, violation_json
 from guarantor.scenarios.frame import us_to_datetime
 from guarantor.scenarios.obligations import activation_id, obligation_row
 from guarantor.scenarios.partition import Activation, Record
@@ -26,7 +26,9 @@ __all__ = [
     "Kind",
     "LiveResults",
     "StreamEvent",
+    "activation_events",
     "activation_row",
+    "signature",
     "violation_key",
     "violation_row",
 ]
@@ -165,3 +167,25 @@ class LiveResults:
             frame_of("activations", list(self._rows["activation"].values())),
             frame_of("obligations", list(self._rows["obligation"].values())),
         )
+
+
+def _view(record: Record) -> tuple[Any, ...]:
+    """What a result row shows of an incident: its id, time and grades."""
+    return (record["incident_id"], record["_t"], *(record.get(g) for g in GRADES))
+
+
+def signature(source: object) -> object:
+    """What decides a result's row: two sources with equal signatures give equal rows."""
+    if source is None:
+        return None
+    if isinstance(source, Activation):
+        return (
+            source.revision.index,
+            source.group,
+            source.measure,
+            source.threshold,
+            _view(source.trigger),
+            tuple(_view(r) for r in source.contributing),
+        )
+    revision, record = cast("tuple[RevisionProgram, Record]", source)
+    return (revision.index, _view(record))

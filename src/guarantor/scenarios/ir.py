@@ -20,7 +20,8 @@ Null semantics (both targets implement exactly these; see ``polars_target`` and
 * ``c ? a : b`` with a null condition takes ``b`` (like SQL's ``CASE WHEN``);
 * division or ``%`` by zero is null; ``int / int`` truncates toward zero (CEL), and
   ``a % b`` is ``a - b * (a / b)``;
-* a null item in a literal list never matches ``in``.
+* a null item in a literal list never matches ``in``;
+* an int compared with a float is read as a float; integers are int64.
 """
 
 from __future__ import annotations

@@ -14,10 +14,17 @@ result that changes is retracted and issued again, never silently. Pushing an in
 again replaces the earlier incident (a correction), which must itself still lie within
 ``H``. Results whose trigger time is before ``max_seen - H`` are final.
 
+A result whose row would not change (a correction of a field no rule reads) gives no event.
+
 Bounded state: incidents and window entries older than ``max_seen - H - L`` (``L`` the
 longest window) are forgotten. A correction that arrives after its incident was forgotten
 cannot be recognised and is taken for a new incident; keep ``H`` at least as long as the
 time within which corrections arrive.
+
+Cost: a push evaluates only the predicates its incident can satisfy
+(:class:`~guarantor.scenarios.dispatch.RuleIndex`); :meth:`StreamEvaluator.push_frame`
+takes a micro-batch, evaluates its predicates and zones with the batch target at once, and
+emits exactly the events of pushing its rows one by one.
 """
 
 from __future__ import annotations
@@ -35,10 +42,11 @@ from guarantor.scenarios.events import (
     LiveResults,
     StreamEvent,
     activation_events,
+    signature,
     violation_key,
     violation_row,
 )
-from guarantor.scenarios.explain import GRADES, iso
+from guarantor.scenarios.explain import iso
 from guarantor.scenarios.frame import normalise_record, prepare_incidents
 from guarantor.scenarios.obligations import activation_id
 from guarantor.scenarios.partition import Activation, Partition, Record
@@ -100,7 +108,11 @@ class StreamEvaluator:
         return len(self._incidents) + sum(len(p) for p in self._partitions.values())
 
     def push(self, incident: Mapping[str, Any]) -> list[StreamEvent]:
-        """Add (or correct) one incident; the events that keep the live set equal to batch."""
+        """Add (or correct) one incident; the events that keep the live set equal to batch.
+
+        ``incident`` maps rule fields to values: ``id`` (or ``incident_id``), ``time`` as an
+        aware datetime, RFC 3339 text with an offset or int64 microseconds UTC, and any of
+        the other fields of ``guarantor.agreement.fields`` (missing ones are null)."""
         record = normalise_record(incident)
         self._refuse_late(record)
         return self._push(self._with_zones(record), None)
@@ -336,7 +348,7 @@ class StreamEvaluator:
         issues: list[StreamEvent] = []
         for key, old in sorted(before.items(), key=lambda item: item[0]):
             new = after[key]
-            if old is not None and new is not None and _signature(old) == _signature(new):
+            if old is not None and new is not None and signature(old) == signature(new):
                 continue
             if old is None and new is None:
                 continue
@@ -364,25 +376,3 @@ def _row(program: Any, revision: RevisionProgram, record: Record) -> Any:
 def _mark(dirty: _Dirty, key: PartitionKey, position: int, time_us: int) -> None:
     first, latest = dirty.get(key, (position, time_us))
     dirty[key] = (min(first, position), max(latest, time_us))
-
-
-def _view(record: Record) -> tuple[Any, ...]:
-    """What a result row shows of an incident: its id, time and grades."""
-    return (record["incident_id"], record["_t"], *(record.get(g) for g in GRADES))
-
-
-def _signature(source: object) -> object:
-    """What decides a result's row: two sources with equal signatures give equal rows."""
-    if source is None:
-        return None
-    if isinstance(source, Activation):
-        return (
-            source.revision.index,
-            source.group,
-            source.measure,
-            source.threshold,
-            _view(source.trigger),
-            tuple(_view(r) for r in source.contributing),
-        )
-    revision, record = cast("tuple[RevisionProgram, Record]", source)
-    return (revision.index, _view(record))

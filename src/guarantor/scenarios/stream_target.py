@@ -114,12 +114,12 @@ def _disjunction(items: tuple[Evaluator, ...]) -> Evaluator:
 
 def _compare(node: ir.Compare) -> Evaluator:
     compare = _COMPARE[node.op]
-    if isinstance(node.right, ir.Const) and not isinstance(node.left, ir.Const):
-        get_left, constant = to_python(node.left), node.right.value
-        if isinstance(node.left, ir.Field):
-            key = column_of(node.left.name)
-            return lambda r: None if (v := r.get(key)) is None else compare(v, constant)
-        return lambda r: None if (v := get_left(r)) is None else compare(v, constant)
+    if {node.left.type, node.right.type} == {"int", "float"}:
+        base = compare  # like Polars: an int compared with a float is read as a float
+        compare = lambda a, b: base(float(a), float(b))  # noqa: E731
+    if isinstance(node.right, ir.Const) and isinstance(node.left, ir.Field):
+        key, constant = column_of(node.left.name), node.right.value
+        return lambda r: None if (v := r.get(key)) is None else compare(v, constant)
     left, right = to_python(node.left), to_python(node.right)
 
     def comparison(record: Record) -> Any:

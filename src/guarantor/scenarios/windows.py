@@ -13,7 +13,8 @@ Semantics (the stream implements the same, see :mod:`guarantor.scenarios.partiti
   incidents before the amendment (judged then by the earlier revision), while the revision in
   force at the triggering incident sets the window length, the threshold and the operator.
 * Pairs are ordered by ``(time, incident_id)``. The measure at pair ``k`` is the count (or sum
-  of the field; null counts as 0) over the pairs ``j <= k`` of its partition with
+  of the field; null counts as 0; a float field is summed in fixed point with 6 decimals, so
+  that both targets get the same number) over the pairs ``j <= k`` of its partition with
   ``time_j > time_k - length``: the window ``(t - length, t]`` as it stands when ``k``
   arrives. An incident exactly ``length`` earlier is out; among equal times, those with a
   smaller ``incident_id`` are in.

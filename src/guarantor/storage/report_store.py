@@ -19,13 +19,16 @@ batch marks ``abandoned``. Nothing half-written is ever visible.
 
 **Idempotent.** A report whose ``report_key`` is already stored (by an earlier batch or an
 earlier chunk) is a duplicate and is not written again; within one chunk the first of equal
-keys wins. Inserts are ``INSERT ... ON CONFLICT (report_key) DO NOTHING`` and the rows actually
-inserted are counted, so a concurrent import on PostgreSQL cannot make a batch fail.
+keys wins. Only the rows actually inserted are counted as accepted.
 
-**Fast.** Rows bypass SQLAlchemy's per-row processing: on SQLite, ``executemany`` on the
-driver connection with plain tuples (times pre-formatted by Polars in SQLAlchemy's text form);
-on PostgreSQL, ``COPY`` of CSV written by Polars into a temporary table, then one
-``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` per chunk.
+**Fast.** Rows bypass SQLAlchemy's per-row processing (see :mod:`.report_rows`). On SQLite:
+``INSERT ... ON CONFLICT (report_key) DO NOTHING`` through ``executemany`` on the driver
+connection with plain tuples, and a 256 MiB page cache for the batch so that the indexes stay
+in memory. On PostgreSQL: the keys of the chunk already stored are looked up, and the new
+reports go straight into ``reports`` by ``COPY`` (CSV written by Polars). Should a concurrent
+import commit one of those keys first, that ``COPY`` fails on the key; the chunk is then
+rolled back to a savepoint and written the safe way: ``COPY`` into a temporary table, then
+``INSERT ... SELECT ... ON CONFLICT DO NOTHING``.
 
 **Who is running.** On PostgreSQL, where several imports may run at once, a batch holds a
 session advisory lock while it runs; only ``running`` batches whose lock is free (their
@@ -35,8 +38,7 @@ process is gone) are marked ``abandoned``, at the start of a batch and again at 
 from __future__ import annotations
 
 import contextlib
-import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -47,29 +49,30 @@ from sqlalchemy.engine import Engine
 
 from guarantor.errors import NotFound, StorageError
 from guarantor.evidence.reports import REPORT_SCHEMA, Source
-from guarantor.services.intake_ports import REJECTION_SCHEMA, BatchInfo
+from guarantor.services.intake_ports import BatchInfo
 from guarantor.storage.engine import writer_connection
-from guarantor.storage.report_tables import (
-    import_batches,
-    intake_issues,
-    reports,
-    sources,
+from guarantor.storage.report_rows import (
+    ISSUE_COLUMNS,
+    ISSUE_SCHEMA,
+    PG_TIME,
+    REPORT_COLUMNS,
+    ROW_COLUMNS,
+    SQLITE_TIME,
+    TIMES,
+    canonical,
+    copy_csv,
+    issue_rows,
+    result_frame,
+    tuples,
 )
+from guarantor.storage.report_tables import import_batches, intake_issues, reports, sources
 
 __all__ = ["ISSUE_SCHEMA", "BatchRecord", "SqlReportStore"]
 
-REPORT_COLUMNS = tuple(REPORT_SCHEMA)
-_ROW_COLUMNS = ("batch_id", *REPORT_COLUMNS)
-_ISSUE_COLUMNS = ("batch_id", "row_number", "kind", "field", "value", "expected", "fix", "raw")
-ISSUE_SCHEMA: dict[str, Any] = {"row_number": pl.Int64, "kind": pl.Utf8} | {
-    k: v for k, v in REJECTION_SCHEMA.items() if k != "row_number"
-}
-_TIMES = ("observed_at", "observed_until")
-_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%6f"  # SQLAlchemy's text form of DateTime on SQLite
-_PG_TIME = "%Y-%m-%d %H:%M:%S.%6f+00"
 _LOCK_SPACE = 0x47524E54  # first key of PostgreSQL advisory locks of import batches ("GRNT")
 _STAGE = "guarantor_stage_reports"
-_COPY_BYTES = 8 << 20
+_UNIQUE_VIOLATION = "23505"
+_SQLITE_CACHE_KIB = 256 * 1024  # page cache of the writer during a batch: indexes stay in memory
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,23 +114,39 @@ class SqlReportStore:
                 f"batch {info.batch_id!r}: started_at {info.started_at.isoformat()} has no time "
                 "zone; expected an aware datetime such as datetime.now(UTC); fix: attach a tzinfo"
             )
-        with writer_connection(self._engine) as connection:
+        with writer_connection(self._engine) as connection, self._session(connection, info):
+            with connection.begin():
+                _abandon_stale(connection, info.batch_id, self._postgres)
+                connection.execute(sa.insert(import_batches), _new_batch_row(info))
+            writer = _BatchWriter(connection, info, self._postgres)
             try:
-                with connection.begin():
-                    if self._postgres:  # session-level: held until released below
-                        connection.execute(_lock_sql("pg_advisory_lock"), {"b": info.batch_id})
-                    _abandon_stale(connection, info.batch_id, self._postgres)
-                    connection.execute(sa.insert(import_batches), _new_batch_row(info))
-                writer = _BatchWriter(connection, info, self._postgres)
-                try:
-                    connection.begin()
-                    yield writer
-                finally:
-                    if not writer.committed:
-                        _abandon(connection, info.batch_id)
+                connection.begin()
+                yield writer
             finally:
-                if self._postgres:
-                    _release_lock(connection, info.batch_id)
+                if not writer.committed:
+                    _abandon(connection, info.batch_id)
+
+    @contextlib.contextmanager
+    def _session(self, connection: sa.Connection, info: BatchInfo) -> Iterator[None]:
+        """What the batch's connection holds while the batch runs: on PostgreSQL the batch's
+        advisory lock (the sign that it is alive), on SQLite a page cache big enough to keep
+        the indexes in memory."""
+        driver: Any = connection.connection.driver_connection
+        if self._postgres:
+            with connection.begin():
+                connection.execute(_lock_sql("pg_advisory_lock"), {"b": info.batch_id})
+            try:
+                yield
+            finally:
+                _release_lock(connection, info.batch_id)
+            return
+        (cache,) = driver.execute("PRAGMA cache_size").fetchone()
+        driver.execute(f"PRAGMA cache_size=-{_SQLITE_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            with contextlib.suppress(Exception):  # a broken connection is discarded anyway
+                driver.execute(f"PRAGMA cache_size={int(cache)}")
 
     def known_sources(self) -> dict[str, Source]:
         with self._engine.connect() as connection:
@@ -171,13 +190,13 @@ class SqlReportStore:
         )
         with self._engine.connect() as connection:
             rows = connection.execute(query).all()
-        return _frame(rows, ISSUE_SCHEMA)
+        return result_frame(rows, ISSUE_SCHEMA)
 
     def reports_frame(self, where: sa.ColumnElement[bool] | None = None) -> pl.DataFrame:
         """Stored reports (those matching ``where``, a condition on ``report_tables.reports``)
         as a :data:`REPORT_SCHEMA` frame ordered by ``report_key``."""
         columns = [
-            sa.type_coerce(reports.c[n], sa.Text) if n in _TIMES else reports.c[n]
+            sa.type_coerce(reports.c[n], sa.Text) if n in TIMES else reports.c[n]
             for n in REPORT_COLUMNS
         ]
         query = sa.select(*columns).order_by(reports.c.report_key)
@@ -185,7 +204,7 @@ class SqlReportStore:
             query = query.where(where)
         with self._engine.connect() as connection:
             rows = connection.execute(query).all()
-        return _frame(rows, dict(REPORT_SCHEMA))
+        return result_frame(rows, dict(REPORT_SCHEMA))
 
 
 class _BatchWriter:
@@ -218,11 +237,11 @@ class _BatchWriter:
         self, reports: pl.DataFrame, rejections: pl.DataFrame, warnings: pl.DataFrame
     ) -> tuple[int, int]:
         self._check_open()
-        frame = _canonical(reports, self._info.batch_id)
+        frame = canonical(reports, self._info.batch_id)
         unique = frame.unique(subset="report_key", keep="first", maintain_order=True)
         added = self._insert_reports(unique) if unique.height else 0
         issues = pl.concat(
-            [_issues(rejections, "rejected"), _issues(warnings, "warning")], how="vertical"
+            [issue_rows(rejections, "rejected"), issue_rows(warnings, "warning")], how="vertical"
         )
         if issues.height:
             self._insert_issues(issues)
@@ -250,96 +269,67 @@ class _BatchWriter:
 
     def _insert_reports(self, frame: pl.DataFrame) -> int:
         if self._postgres:
-            if not self._staged:
-                self._driver.execute(
-                    f"CREATE TEMP TABLE {_STAGE} (LIKE reports INCLUDING DEFAULTS) ON COMMIT DROP"
-                )
-                self._staged = True
-            names = ", ".join(_ROW_COLUMNS)
-            cursor = self._driver.cursor()
-            cursor.execute(f"TRUNCATE {_STAGE}")
-            _copy_csv(cursor, _STAGE, frame, _PG_TIME)
-            cursor.execute(
-                f"INSERT INTO reports ({names}) SELECT {names} FROM {_STAGE} "
-                "ON CONFLICT (report_key) DO NOTHING"
-            )
-            return int(cursor.rowcount)
-        values = ", ".join("?" for _ in _ROW_COLUMNS)
+            return self._copy_reports(frame)
+        values = ", ".join("?" for _ in ROW_COLUMNS)
         sql = (
-            f"INSERT INTO reports ({', '.join(_ROW_COLUMNS)}) VALUES ({values}) "
+            f"INSERT INTO reports ({', '.join(ROW_COLUMNS)}) VALUES ({values}) "
             "ON CONFLICT (report_key) DO NOTHING"
         )
         before = self._driver.total_changes
-        self._driver.executemany(sql, _tuples(frame, _SQLITE_TIME))
+        self._driver.executemany(sql, tuples(frame, SQLITE_TIME))
         return int(self._driver.total_changes - before)
+
+    def _copy_reports(self, frame: pl.DataFrame) -> int:
+        """COPY the reports whose keys are not stored yet straight into ``reports``. Should a
+        concurrent import store one of them first, the COPY fails on the key and this chunk
+        goes the safe way instead: COPY into a temporary table, then ON CONFLICT DO NOTHING."""
+        cursor = self._driver.cursor()
+        cursor.execute(
+            "SELECT report_key FROM reports WHERE report_key = ANY(%s)",
+            (frame["report_key"].to_list(),),
+        )
+        stored = [row[0] for row in cursor.fetchall()]
+        new = frame.filter(~pl.col("report_key").is_in(stored)) if stored else frame
+        if not new.height:
+            return 0
+        cursor.execute("SAVEPOINT guarantor_chunk")
+        try:
+            copy_csv(cursor, "reports", new, PG_TIME)
+        except Exception as exc:
+            if getattr(exc, "sqlstate", None) != _UNIQUE_VIOLATION:
+                raise
+            cursor.execute("ROLLBACK TO SAVEPOINT guarantor_chunk")
+            return self._stage_reports(cursor, new)
+        cursor.execute("RELEASE SAVEPOINT guarantor_chunk")
+        return new.height
+
+    def _stage_reports(self, cursor: Any, frame: pl.DataFrame) -> int:
+        if not self._staged:
+            cursor.execute(
+                f"CREATE TEMP TABLE {_STAGE} (LIKE reports INCLUDING DEFAULTS) ON COMMIT DROP"
+            )
+            self._staged = True
+        cursor.execute(f"TRUNCATE {_STAGE}")
+        copy_csv(cursor, _STAGE, frame, PG_TIME)
+        names = ", ".join(ROW_COLUMNS)
+        cursor.execute(
+            f"INSERT INTO reports ({names}) SELECT {names} FROM {_STAGE} "
+            "ON CONFLICT (report_key) DO NOTHING"
+        )
+        return int(cursor.rowcount)
 
     def _insert_issues(self, issues: pl.DataFrame) -> None:
         frame = issues.with_columns(pl.lit(self._info.batch_id).alias("batch_id")).select(
-            _ISSUE_COLUMNS
+            ISSUE_COLUMNS
         )
         if self._postgres:
-            _copy_csv(self._driver.cursor(), "intake_issues", frame, _PG_TIME)
+            copy_csv(self._driver.cursor(), "intake_issues", frame, PG_TIME)
             return
         sql = (
-            f"INSERT INTO intake_issues ({', '.join(_ISSUE_COLUMNS)}) "
-            f"VALUES ({', '.join('?' for _ in _ISSUE_COLUMNS)})"
+            f"INSERT INTO intake_issues ({', '.join(ISSUE_COLUMNS)}) "
+            f"VALUES ({', '.join('?' for _ in ISSUE_COLUMNS)})"
         )
-        self._driver.executemany(sql, _tuples(frame, _SQLITE_TIME))
-
-
-# --- rows in ------------------------------------------------------------------------------
-
-
-def _canonical(frame: pl.DataFrame, batch_id: str) -> pl.DataFrame:
-    """``frame`` with exactly REPORT_SCHEMA (cast where needed) and ``batch_id`` in front."""
-    missing = [c for c in REPORT_COLUMNS if c not in frame.columns]
-    if missing:
-        raise StorageError(
-            f"batch {batch_id!r}: the reports frame lacks the columns {missing}; expected every "
-            "column of REPORT_SCHEMA (guarantor.evidence.reports); fix: build the frame with "
-            "empty_reports() or select the missing columns as nulls"
-        )
-    keys = frame["report_key"]
-    if keys.null_count():
-        rows = frame.filter(keys.is_null())["row_number"].head(5).to_list()
-        raise StorageError(
-            f"batch {batch_id!r}: {keys.null_count()} reports have no report_key (rows {rows}); "
-            "expected a stable key per input record; fix: the importer must set report_key"
-        )
-    return frame.select(
-        pl.lit(batch_id, pl.Utf8).alias("batch_id"),
-        *[pl.col(c).cast(t) for c, t in REPORT_SCHEMA.items()],
-    )
-
-
-def _issues(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
-    return frame.select(
-        pl.col("row_number").cast(pl.Int64),
-        pl.lit(kind, pl.Utf8).alias("kind"),
-        *[pl.col(c).cast(pl.Utf8) for c in ("field", "value", "expected", "fix", "raw")],
-    )
-
-
-def _tuples(frame: pl.DataFrame, time_format: str) -> Iterator[tuple[Any, ...]]:
-    """Rows as plain Python tuples (times as text), built column-wise for speed."""
-    text = frame.with_columns(
-        pl.col(c).dt.strftime(time_format) for c in frame.columns if c in _TIMES
-    )
-    return zip(*(text.get_column(c).to_list() for c in text.columns), strict=True)
-
-
-def _copy_csv(cursor: Any, table: str, frame: pl.DataFrame, time_format: str) -> None:
-    """COPY ``frame`` into ``table`` as CSV written by Polars (null is an empty field, an empty
-    string is ``""``, floats are written so that they read back bit for bit)."""
-    text = frame.with_columns(
-        pl.col(c).dt.strftime(time_format) for c in frame.columns if c in _TIMES
-    )
-    buffer = io.BytesIO()
-    text.write_csv(buffer, include_header=False)
-    data = buffer.getbuffer()
-    with cursor.copy(f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN (FORMAT csv)") as copy:
-        for start in range(0, len(data), _COPY_BYTES):
-            copy.write(data[start : start + _COPY_BYTES])
+        self._driver.executemany(sql, tuples(frame, SQLITE_TIME))
 
 
 def _dialect_insert(postgres: bool, table: sa.Table) -> Any:
@@ -412,27 +402,3 @@ def _release_lock(connection: sa.Connection, batch_id: str) -> None:
         connection.commit()
     except sa.exc.DBAPIError:  # a broken connection: the server dropped its locks with it
         connection.invalidate()
-
-
-# --- rows out -----------------------------------------------------------------------------
-
-
-def _frame(rows: Sequence[sa.Row[Any]], schema: dict[str, Any]) -> pl.DataFrame:
-    """A frame of ``schema`` from result rows (times may come as text or as datetimes)."""
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
-    series = []
-    for (name, dtype), values in zip(schema.items(), columns, strict=True):
-        if isinstance(dtype, pl.Datetime):
-            series.append(_times(name, list(values)))
-        else:
-            series.append(pl.Series(name, values, dtype=dtype, strict=False))
-    return pl.DataFrame(series)
-
-
-def _times(name: str, values: list[Any]) -> pl.Series:
-    if any(isinstance(v, str) for v in values):
-        return pl.Series(name, values, dtype=pl.Utf8).str.to_datetime(
-            "%Y-%m-%d %H:%M:%S%.f", time_unit="us", time_zone="UTC"
-        )
-    aware = [v.astimezone(UTC) if v is not None else None for v in values]
-    return pl.Series(name, aware, dtype=pl.Datetime("us", "UTC"))

@@ -12,9 +12,9 @@ join on the type group as well.
 oblast, a week or a month), and the wider the tolerance the more events fall inside it, so
 there a report needs evidence beyond place and time: its candidates are the reports that
 share a word with it (four letters or more, not a number) within its time reach (a day and
-its slack for spans up to ``coarse_hours``, ``max_span_hours`` and its slack for longer ones). A word
-shared by more than ``token_group_cap`` reports in one time bucket (``killed``, a
-province's name) tells nothing and is skipped.
+its slack for spans up to ``coarse_hours``, ``max_span_hours`` and its slack for longer
+ones). A word shared by more than ``token_group_cap`` reports in one time bucket
+(``killed``, a province's name) tells nothing and is skipped.
 
 **Documents.** Reports that share a normalised URL, or an identical text of
 ``document_tokens`` or more, within ``document_window_hours`` pair up whatever their places:
@@ -246,7 +246,5 @@ def candidate_pairs(
     documents = document_pairs(frame, config, probes)
     pairs = spatial
     if not documents.is_empty():
-        pairs = (
-            pl.concat([spatial, keyed(documents)]).group_by("key").agg(pl.col("via").sum())
-        )
+        pairs = pl.concat([spatial, keyed(documents)]).group_by("key").agg(pl.col("via").sum())
     return pairs.select(a=pl.col("key") // size, b=pl.col("key") % size, via="via").sort("a", "b")

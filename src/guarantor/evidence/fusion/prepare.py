@@ -112,18 +112,22 @@ def prepare(reports: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
         )
         .drop("text_full")
     )
-    frame = frame.join(org, on="outlet", how="left").with_columns(
-        organisation=pl.coalesce(
-            "organisation",
-            pl.lit("source:") + pl.col("source_id"),
-            pl.lit("report:") + pl.col("report_key"),
-        ),
-        informative=pl.col("tokens") >= config.informative_tokens,
-        document=pl.col("long_tokens") >= config.document_tokens,
-        itemised=pl.col("kind").is_in(list(config.itemised_kinds)).fill_null(False),
-        has_time=pl.col("h0").is_not_null() & pl.col("tc").is_not_null(),
-        long=(pl.col("h1") - pl.col("h0")).fill_null(0.0) > config.coarse_hours,
-    ).with_columns(coarse=(pl.col("tol").fill_null(0.0) >= config.coarse_km) | pl.col("long"))
+    frame = (
+        frame.join(org, on="outlet", how="left")
+        .with_columns(
+            organisation=pl.coalesce(
+                "organisation",
+                pl.lit("source:") + pl.col("source_id"),
+                pl.lit("report:") + pl.col("report_key"),
+            ),
+            informative=pl.col("tokens") >= config.informative_tokens,
+            document=pl.col("long_tokens") >= config.document_tokens,
+            itemised=pl.col("kind").is_in(list(config.itemised_kinds)).fill_null(False),
+            has_time=pl.col("h0").is_not_null() & pl.col("tc").is_not_null(),
+            long=(pl.col("h1") - pl.col("h0")).fill_null(0.0) > config.coarse_hours,
+        )
+        .with_columns(coarse=(pl.col("tol").fill_null(0.0) >= config.coarse_km) | pl.col("long"))
+    )
     return frame.sort("idx")
 
 
