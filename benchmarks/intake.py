@@ -1,0 +1,129 @@
+"""Intake speed: the canonical CSV at N rows (default 1,000,000), validated, geocoded and
+stored in SQLite through the same service the CLI uses, against a row-by-row pandas +
+pydantic baseline on the same file. Prints rows per second, peak memory and the ratio.
+
+    .venv/bin/python benchmarks/intake.py [--rows 1000000] [--baseline-rows 100000]
+
+Each side runs in its own child process, one after the other, so that peak memory (max RSS)
+is each side's own. The baseline parses and validates each row with a Pydantic model and
+inserts it with one INSERT per row in one transaction: the way a small script would do it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+OURS = r"""
+import json, resource, sys, time
+from pathlib import Path
+from guarantor.bootstrap.app import build_application
+from guarantor.evidence.reports import Source
+from guarantor.services.intake import ingest
+path, data_dir = Path(sys.argv[1]), sys.argv[2]
+app = build_application(data_dir=Path(data_dir))
+app.migrate()
+geocoder = app.geocoder()
+geocoder.resolver.resolve  # loaded before the clock starts
+start = time.perf_counter()
+summary = ingest(path, app.importer(path, None, None), Source("bench", "bench", "patrol", "B"),
+                 app.report_store(), geocoder)
+seconds = time.perf_counter() - start
+print(json.dumps({"rows": summary.read, "seconds": seconds, "accepted": summary.accepted,
+                  "rejected": summary.rejected, "duplicate": summary.duplicate,
+                  "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+BASELINE = r"""
+import json, resource, sqlite3, sys, time
+from datetime import datetime
+import pandas as pd
+from pydantic import BaseModel, field_validator
+class Row(BaseModel):
+    source_id: str
+    observed_at: datetime
+    type: str
+    lat: float | None = None
+    lon: float | None = None
+    time_precision: int = 1
+    place_precision: int | None = None
+    credibility: int | None = None
+    reliability: str | None = None
+    text: str | None = None
+    @field_validator("lat")
+    @classmethod
+    def _lat(cls, v):
+        if v is not None and not -90 <= v <= 90:
+            raise ValueError("latitude")
+        return v
+path, rows = sys.argv[1], int(sys.argv[2])
+db = sqlite3.connect(sys.argv[3])
+db.execute("create table reports (k text primary key, source_id text, observed_at text, type text,"
+           " lat real, lon real, time_precision int, place_precision int, credibility int,"
+           " reliability text, text text, raw text)")
+start = time.perf_counter()
+frame = pd.read_csv(path, nrows=rows, dtype=str, keep_default_na=False)
+ok = 0
+for n, record in enumerate(frame.to_dict("records")):
+    clean = {k: (v if v != "" else None) for k, v in record.items()}
+    try:
+        row = Row.model_validate(clean)
+    except Exception:
+        continue
+    db.execute("insert or ignore into reports values (?,?,?,?,?,?,?,?,?,?,?,?)",
+               (f"{row.source_id}:{n}", row.source_id, row.observed_at.isoformat(), row.type,
+                row.lat, row.lon, row.time_precision, row.place_precision, row.credibility,
+                row.reliability, row.text, json.dumps(record)))
+    ok += 1
+db.commit()
+seconds = time.perf_counter() - start
+print(json.dumps({"rows": len(frame), "seconds": seconds, "accepted": ok,
+                  "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def _run(code: str, *args: str) -> dict[str, float]:
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                          check=False, cwd=REPO)
+    if done.returncode != 0:
+        raise SystemExit(f"benchmark child failed:\n{done.stderr[-3000:]}")
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--baseline-rows", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        csv = Path(folder) / "reports.csv"
+        start = time.perf_counter()
+        subprocess.run([sys.executable, str(REPO / "scripts" / "generate_reports.py"), "--rows",
+                        str(args.rows), "--seed", str(args.seed), "--out", str(csv)], check=True,
+                       capture_output=True)
+        print(f"generated {args.rows:,} canonical rows ({csv.stat().st_size / 1e6:,.0f} MB) "
+              f"in {time.perf_counter() - start:.1f} s")
+        ours = _run(OURS, str(csv), str(Path(folder) / "ours"))
+        base = _run(BASELINE, str(csv), str(args.baseline_rows), str(Path(folder) / "base.db"))
+    ours_rate = ours["rows"] / ours["seconds"]
+    base_rate = base["rows"] / base["seconds"]
+    print(f"guarantor intake : {ours['rows']:>10,.0f} rows {ours['seconds']:8.1f} s "
+          f"{ours_rate:>10,.0f} rows/s  peak {ours['max_rss_mb']:,.0f} MB  (accepted "
+          f"{ours['accepted']:,.0f}, rejected {ours['rejected']:,.0f}, duplicate {ours['duplicate']:,.0f})")
+    print(f"pandas+pydantic  : {base['rows']:>10,.0f} rows {base['seconds']:8.1f} s "
+          f"{base_rate:>10,.0f} rows/s  peak {base['max_rss_mb']:,.0f} MB  (row by row)")
+    print(f"ratio            : {ours_rate / base_rate:.1f}x the baseline's rows/s; goal 300,000 "
+          f"rows/s: {'met' if ours_rate >= 300_000 else 'not met'}")
+
+
+if __name__ == "__main__":
+    main()
