@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from guarantor.bootstrap.settings import Settings, load_settings
+from guarantor.services.incident_ports import IncidentStore
 from guarantor.services.intake import Geocoder
 from guarantor.services.intake_ports import Importer, ReportStore
 from guarantor.services.ports import UnitOfWork
@@ -43,6 +44,11 @@ class Application:
         from guarantor.storage.report_store import SqlReportStore
 
         return SqlReportStore(self.engine)
+
+    def incident_store(self) -> IncidentStore:
+        from guarantor.storage.incident_store import SqlIncidentStore
+
+        return SqlIncidentStore(self.engine)
 
     def geocoder(self) -> Geocoder:
         from guarantor.io.admin_lookup import assign_admin

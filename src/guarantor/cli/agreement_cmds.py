@@ -100,12 +100,13 @@ def hash_(ref: RefArg) -> None:
 
 @app.command()
 def test(ref: RefArg) -> None:
-    """Run the agreement's rule test cases (cases/*.yaml)."""
+    """Run the agreement's rule test cases (cases/*.yaml) in batch and stream."""
+    from guarantor.scenarios import evaluate_case_both
     from guarantor.services.cases import run_cases
 
     parsed = svc.resolve_ref(ref, _dir())
     loaded, _ = svc.load_ref(ref, _dir())
-    report = run_cases(loaded, parsed.folder / "cases")
+    report = run_cases(loaded, parsed.folder / "cases", evaluate_case_both)
     render.print_case_report(out, report)
     if not report.ok:
         raise typer.Exit(1)

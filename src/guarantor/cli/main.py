@@ -31,6 +31,7 @@ ConfigOption = Annotated[
 
 def _register() -> None:
     from guarantor.cli import agreement_cmds, audit_cmd, db_cmds, ingest_cmd, serve_cmd, users_cmd
+    from guarantor.cli import incident_cmds
 
     if app.registered_groups:
         return
@@ -40,6 +41,10 @@ def _register() -> None:
     app.command("serve")(serve_cmd.serve_command)
     app.add_typer(users_cmd.app, name="users")
     app.add_typer(audit_cmd.app, name="audit")
+    app.command("fuse")(incident_cmds.fuse_command)
+    app.add_typer(incident_cmds.evaluate_app, name="evaluate")
+    app.command("explain")(incident_cmds.explain_command)
+    app.add_typer(incident_cmds.replay_app, name="replay")
 
 
 def report_error(exc: GuarantorError) -> None:

@@ -11,7 +11,10 @@ SQLite (embedded, the default) and PostgreSQL (a shared server) are two URLs of 
 Nothing heavy happens at import time: engines are made by the composition root.
 """
 
-from guarantor.storage import security_tables  # noqa: F401  (its tables join the metadata)
+from guarantor.storage import (
+    incident_tables,  # noqa: F401  (its tables join the metadata)
+    security_tables,  # noqa: F401  (its tables join the metadata)
+)
 from guarantor.storage.codec import canonical_document, canonical_json, to_jsonable
 from guarantor.storage.engine import make_engine, normalize_url, writer_lock
 from guarantor.storage.migrate import current_revision, head_revision, require_current, upgrade
