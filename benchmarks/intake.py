@@ -90,8 +90,9 @@ print(json.dumps({"rows": len(frame), "seconds": seconds, "accepted": ok,
 
 
 def _run(code: str, *args: str) -> dict[str, float]:
-    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          check=False, cwd=REPO)
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False, cwd=REPO
+    )
     if done.returncode != 0:
         raise SystemExit(f"benchmark child failed:\n{done.stderr[-3000:]}")
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -107,22 +108,42 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         csv = Path(folder) / "reports.csv"
         start = time.perf_counter()
-        subprocess.run([sys.executable, str(REPO / "scripts" / "generate_reports.py"), "--rows",
-                        str(args.rows), "--seed", str(args.seed), "--out", str(csv)], check=True,
-                       capture_output=True)
-        print(f"generated {args.rows:,} canonical rows ({csv.stat().st_size / 1e6:,.0f} MB) "
-              f"in {time.perf_counter() - start:.1f} s")
+        subprocess.run(
+            [
+                sys.executable,
+                str(REPO / "scripts" / "generate_reports.py"),
+                "--rows",
+                str(args.rows),
+                "--seed",
+                str(args.seed),
+                "--out",
+                str(csv),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        print(
+            f"generated {args.rows:,} canonical rows ({csv.stat().st_size / 1e6:,.0f} MB) "
+            f"in {time.perf_counter() - start:.1f} s"
+        )
         ours = _run(OURS, str(csv), str(Path(folder) / "ours"))
         base = _run(BASELINE, str(csv), str(args.baseline_rows), str(Path(folder) / "base.db"))
     ours_rate = ours["rows"] / ours["seconds"]
     base_rate = base["rows"] / base["seconds"]
-    print(f"guarantor intake : {ours['rows']:>10,.0f} rows {ours['seconds']:8.1f} s "
-          f"{ours_rate:>10,.0f} rows/s  peak {ours['max_rss_mb']:,.0f} MB  (accepted "
-          f"{ours['accepted']:,.0f}, rejected {ours['rejected']:,.0f}, duplicate {ours['duplicate']:,.0f})")
-    print(f"pandas+pydantic  : {base['rows']:>10,.0f} rows {base['seconds']:8.1f} s "
-          f"{base_rate:>10,.0f} rows/s  peak {base['max_rss_mb']:,.0f} MB  (row by row)")
-    print(f"ratio            : {ours_rate / base_rate:.1f}x the baseline's rows/s; goal 300,000 "
-          f"rows/s: {'met' if ours_rate >= 300_000 else 'not met'}")
+    print(
+        f"guarantor intake : {ours['rows']:>10,.0f} rows {ours['seconds']:8.1f} s "
+        f"{ours_rate:>10,.0f} rows/s  peak {ours['max_rss_mb']:,.0f} MB  (accepted "
+        f"{ours['accepted']:,.0f}, rejected {ours['rejected']:,.0f}, "
+        f"duplicate {ours['duplicate']:,.0f})"
+    )
+    print(
+        f"pandas+pydantic  : {base['rows']:>10,.0f} rows {base['seconds']:8.1f} s "
+        f"{base_rate:>10,.0f} rows/s  peak {base['max_rss_mb']:,.0f} MB  (row by row)"
+    )
+    print(
+        f"ratio            : {ours_rate / base_rate:.1f}x the baseline's rows/s; goal 300,000 "
+        f"rows/s: {'met' if ours_rate >= 300_000 else 'not met'}"
+    )
 
 
 if __name__ == "__main__":

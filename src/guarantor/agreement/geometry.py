@@ -52,9 +52,8 @@ def admin_units(level: int) -> Mapping[str, BaseGeometry]:
     counts = Counter(unit for unit, _ in shapes)
     units: dict[str, BaseGeometry] = {}
     for unit, geometry in shapes:
-        if counts[unit] > 1:
-            unit = f"{unit} ({_oblast_of(geometry)})"
-        units[unit] = geometry
+        key = f"{unit} ({_oblast_of(geometry)})" if counts[unit] > 1 else unit
+        units[key] = geometry
     return units
 
 

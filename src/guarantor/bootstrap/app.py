@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from guarantor.bootstrap.settings import Settings, load_settings
-from guarantor.services.incident_ports import IncidentStore
+from guarantor.services.incident_ports import IncidentStore, ReportSource
 from guarantor.services.intake import Geocoder
 from guarantor.services.intake_ports import Importer, ReportStore
 from guarantor.services.ports import UnitOfWork
@@ -41,6 +41,11 @@ class Application:
         return SqlUnitOfWork(self.engine)
 
     def report_store(self) -> ReportStore:
+        from guarantor.storage.report_store import SqlReportStore
+
+        return SqlReportStore(self.engine)
+
+    def report_source(self) -> ReportSource:
         from guarantor.storage.report_store import SqlReportStore
 
         return SqlReportStore(self.engine)

@@ -48,7 +48,7 @@ def _plain(frame: pl.DataFrame) -> None:
 def fuse_command() -> None:
     """Fuse every stored report into incidents (under the analysts' decisions)."""
     application = _application()
-    run = svc.fuse_all(application.report_store(), application.incident_store())
+    run = svc.fuse_all(application.report_source(), application.incident_store())
     out.print(
         f"fused {run.reports:,} reports -> {run.incidents:,} incidents in {run.seconds:.1f} s",
         markup=False,
@@ -125,7 +125,7 @@ def replay_minsk_command() -> None:
     violations per month and per oblast."""
     application = _application()
     loaded, _ = agreement_svc.load_ref("minsk-2015", application.agreements_dir)
-    replay = svc.replay_minsk(application.report_store(), application.incident_store(), loaded)
+    replay = svc.replay_minsk(application.report_source(), application.incident_store(), loaded)
     if replay.fusion is not None:
         run = replay.fusion
         out.print(

@@ -30,8 +30,15 @@ ConfigOption = Annotated[
 
 
 def _register() -> None:
-    from guarantor.cli import agreement_cmds, audit_cmd, db_cmds, ingest_cmd, serve_cmd, users_cmd
-    from guarantor.cli import incident_cmds
+    from guarantor.cli import (
+        agreement_cmds,
+        audit_cmd,
+        db_cmds,
+        incident_cmds,
+        ingest_cmd,
+        serve_cmd,
+        users_cmd,
+    )
 
     if app.registered_groups:
         return
