@@ -272,3 +272,14 @@ def build_version(
         directives=(directive,),
         commitments=(commitment,),
     )
+
+
+@pytest.fixture
+def postgres_migrated_engine(postgres_admin: Engine) -> Iterator[Engine]:
+    """A migrated engine on a new PostgreSQL database, for behaviour only PostgreSQL has
+    (SQLite has one writer); it runs once, never as a skipped SQLite case."""
+    for url in _fresh_postgres_database(postgres_admin):
+        made = make_engine(url)
+        upgrade(made)
+        yield made
+        made.dispose()

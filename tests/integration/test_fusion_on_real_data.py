@@ -24,7 +24,7 @@ SOURCE = Source(id="test", name="test", kind="media", reliability="F")
 def imported(name: str, path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(reports without their source's own event ids, truth: report_key -> event)."""
     if not path.exists():
-        pytest.skip(f"{path} is not there")
+        pytest.fail(f"{path} is not there: the tests need ../shared/data beside the repository")
     reports = pl.concat([c.reports for c in IMPORTERS[name].chunks(path, source=SOURCE)])
     truth = reports.select("report_key", event=pl.col("event_ref"))
     return reports.with_columns(event_ref=None, source_record_id=None, raw=pl.lit("{}")), truth

@@ -335,13 +335,12 @@ def test_an_unknown_batch_is_not_found(store: SqlReportStore) -> None:
 
 
 def test_keys_a_concurrent_import_commits_first_count_as_duplicates_on_postgres(
-    migrated_engine: Engine, monkeypatch: pytest.MonkeyPatch
+    postgres_migrated_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two imports at once (PostgreSQL only: SQLite has one writer). The second has checked
     which keys are stored before the first commits the same keys; its COPY then waits and
     fails on them, and the chunk is written the safe way: those keys become duplicates."""
-    if migrated_engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has one writer: imports never overlap (see the test above)")
+    migrated_engine = postgres_migrated_engine
     from guarantor.storage.report_store import _BatchWriter
 
     staged: list[int] = []
