@@ -105,7 +105,7 @@ def test_hash_is_stable_and_differs_between_versions(capsys: pytest.CaptureFixtu
     _, second = run(capsys, "agreement", "hash", "minsk-2015")
     assert first == second
     hashes = [line.split()[0] for line in first.splitlines()]
-    assert len(hashes) == 2 and len(set(hashes)) == 2
+    assert len(hashes) == 3 and len(set(hashes)) == 3
     assert all(re.fullmatch(r"[0-9a-f]{64}", h) for h in hashes)
 
 

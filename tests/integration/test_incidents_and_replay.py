@@ -2,7 +2,8 @@
 checked against an independent count written here from the raw CSV with Polars.
 
 The independent count: UCDP events dated on or after 2015-02-15 (UCDP dates are UTC days, so
-this is on or after the ceasefire start 2015-02-14T22:00Z, 00:00 Kyiv) in Donetsk or Luhansk
+this is on or after the ceasefire start 2015-02-14T22:00Z, 00:00 Kyiv) and before 2022-02-22
+(the version that ends the regime at 00:00 Kyiv on 22 February 2022) in Donetsk or Luhansk
 oblast (``adm_1``; events without ``adm_1`` are placed by UCDP at a point, and count when that
 point lies in the box around both oblasts), of a hostile type (every UCDP type of violence
 maps to one), counted per month.
@@ -30,6 +31,7 @@ from guarantor.storage.incident_tables import incident_members
 
 UCDP = Path(__file__).resolve().parents[3] / "shared" / "data" / "ucdp_ged_ukraine_2014-2022.csv"
 CEASEFIRE = datetime(2015, 2, 14, 22, 0, tzinfo=UTC)
+REGIME_ENDS = datetime(2022, 2, 21, 22, 0, tzinfo=UTC)
 RULE = "ceasefire-hostile-act"
 # Box around Donetsk and Luhansk oblasts, for UCDP events without adm_1 (lat, lon).
 BOX = ((46.8, 50.2), (36.5, 40.3))
@@ -71,7 +73,9 @@ def independent_per_month(path: Path) -> pl.DataFrame:
     in_box = lat.is_between(*BOX[0]) & lon.is_between(*BOX[1])
     oblast = pl.col("adm_1").is_in(["Donetsk oblast", "Luhansk oblast"])
     events = raw.filter(
-        (day >= datetime(2015, 2, 15).date()) & (oblast | (pl.col("adm_1").is_null() & in_box))
+        (day >= datetime(2015, 2, 15).date())
+        & (day < datetime(2022, 2, 22).date())
+        & (oblast | (pl.col("adm_1").is_null() & in_box))
     )
     return events.group_by(month=day.dt.strftime("%Y-%m")).agg(expected=pl.len().cast(pl.Int64))
 
@@ -106,6 +110,7 @@ def test_replaying_minsk_over_the_ucdp_file_matches_an_independent_count(
     assert set(found["rule_id"]) == {RULE}
     # Exactly: nothing before the ceasefire.
     assert found.filter(pl.col("time") < CEASEFIRE).height == 0
+    assert found.filter(pl.col("time") >= REGIME_ENDS).height == 0
     assert found.height > 1000
 
     membership = pl.DataFrame(members, schema=["incident_id", "report_key"], orient="row")
