@@ -47,8 +47,8 @@ def test_each_version_governs_from_its_effective_time_until_the_next(
     minsk: LoadedAgreement,
 ) -> None:
     intervals = [(v.version.id, start) for v, start, _ in version_intervals(minsk)]
-    assert [v for v, _ in intervals] == ["2015-02-12", "2020-07-27"]
-    assert intervals[0][1] < intervals[1][1]
+    assert [v for v, _ in intervals] == ["2015-02-12", "2020-07-27", "2022-02-22"]
+    assert intervals[0][1] < intervals[1][1] < intervals[2][1]
 
 
 def test_minsk_incidents_before_the_ceasefire_produce_no_violation(
