@@ -34,6 +34,7 @@ def _register() -> None:
         agreement_cmds,
         audit_cmd,
         db_cmds,
+        decision_cmds,
         incident_cmds,
         ingest_cmd,
         serve_cmd,
@@ -52,6 +53,7 @@ def _register() -> None:
     app.add_typer(incident_cmds.evaluate_app, name="evaluate")
     app.command("explain")(incident_cmds.explain_command)
     app.add_typer(incident_cmds.replay_app, name="replay")
+    app.add_typer(decision_cmds.app, name="incident")
 
 
 def report_error(exc: GuarantorError) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import polars as pl
 
@@ -45,6 +45,17 @@ class IncidentStore(Protocol):
     def decisions(self) -> list[Decision]: ...
 
     def add_decision(self, decision: Decision) -> int: ...
+
+    def record_decision(
+        self, decision: Decision, *, subject: str, details: Mapping[str, Any]
+    ) -> int:
+        """Store a decision and its audit entry in one transaction; its sequence number."""
+
+    def members(self, incident_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """Stored incident id -> its member report keys (sorted); unknown ids are absent."""
+
+    def incidents_of(self, report_keys: Sequence[str]) -> dict[str, str]:
+        """Report key -> the stored incident holding it; unfused keys are absent."""
 
     def save_fusion(self, result: FusionResult, run: FusionRun) -> None:
         """Replace the incidents and membership, in one transaction."""

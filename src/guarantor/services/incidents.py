@@ -13,24 +13,41 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import polars as pl
 
 from guarantor.agreement.loader import LoadedAgreement
-from guarantor.errors import NotFound
+from guarantor.errors import GuarantorError, NotFound
 from guarantor.evidence.fusion import fuse
+from guarantor.evidence.fusion.decisions import (
+    Confirm,
+    Decision,
+    Merge,
+    NotSame,
+    Reject,
+    Split,
+    decision_reports,
+)
 from guarantor.scenarios import Results, VersionDiff, diff, evaluate_history, evaluate_under
 from guarantor.services.incident_ports import EvaluationRun, FusionRun, IncidentStore, ReportSource
 
 __all__ = [
+    "Decided",
     "Replay",
+    "confirm",
     "evaluable",
     "evaluate",
     "evaluate_diff",
     "explain",
     "fuse_all",
+    "merge",
+    "not_same",
+    "reject",
     "replay_minsk",
+    "split",
 ]
 
 
@@ -47,6 +64,164 @@ def fuse_all(reports: ReportSource, store: IncidentStore) -> FusionRun:
     )
     store.save_fusion(result, run)
     return run
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """A recorded decision (its sequence number), the fusion run after it, and the
+    incidents now holding the reports it names."""
+
+    seq: int
+    decision: Decision
+    run: FusionRun
+    incident_ids: tuple[str, ...]
+
+
+def _members(store: IncidentStore, incident_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Each incident id's member report keys; NotFound naming every unknown id."""
+    found = store.members(incident_ids)
+    missing = [i for i in incident_ids if i not in found]
+    if missing:
+        raise NotFound(
+            f"no stored incident {', '.join(repr(m) for m in missing)}; expected an incident "
+            "id such as inc-0123456789abcdef; fix: run `guarantor fuse` and copy an id of the "
+            "current incidents (ids change when membership changes)"
+        )
+    return found
+
+
+def _analyst(by: str) -> str:
+    if not by.strip():
+        raise GuarantorError("give who decides, e.g. --by analyst.kovalenko")
+    return by.strip()
+
+
+def _record(
+    reports: ReportSource,
+    store: IncidentStore,
+    decision: Decision,
+    subject: Sequence[str],
+) -> Decided:
+    """Store the decision (audited), re-fuse, and name the incidents holding its reports."""
+    seq = store.record_decision(
+        decision, subject=",".join(subject), details={"incidents": list(subject)}
+    )
+    run = fuse_all(reports, store)
+    holding = store.incidents_of(decision_reports(decision))
+    return Decided(seq, decision, run, tuple(sorted(set(holding.values()))))
+
+
+def merge(
+    reports: ReportSource,
+    store: IncidentStore,
+    incident_ids: Sequence[str],
+    *,
+    by: str,
+    reason: str = "",
+    when: datetime | None = None,
+) -> Decided:
+    """Record that these incidents are one event (all their reports), then re-fuse."""
+    ids = list(dict.fromkeys(incident_ids))
+    if len(ids) < 2:
+        raise GuarantorError("give at least two different incident ids to merge")
+    members = _members(store, ids)
+    keys = tuple(sorted({k for i in ids for k in members[i]}))
+    decision = Merge(keys, _analyst(by), when or datetime.now(UTC), reason)
+    return _record(reports, store, decision, ids)
+
+
+def split(
+    reports: ReportSource,
+    store: IncidentStore,
+    incident_id: str,
+    groups: Sequence[Sequence[str]],
+    *,
+    by: str,
+    reason: str = "",
+    when: datetime | None = None,
+) -> Decided:
+    """Record that these groups of the incident's reports are different events, re-fuse."""
+    members = set(_members(store, [incident_id])[incident_id])
+    clean = [tuple(sorted({k.strip() for k in g if k.strip()})) for g in groups]
+    clean = [g for g in clean if g]
+    if len(clean) < 2:
+        raise GuarantorError(
+            "give at least two groups of report keys, e.g. --group KEY1,KEY2 --group KEY3"
+        )
+    named = [k for g in clean for k in g]
+    strangers = sorted({k for k in named if k not in members})
+    if strangers:
+        raise NotFound(
+            f"report(s) {', '.join(strangers)} are not members of {incident_id}; "
+            f"its members are {', '.join(sorted(members))}"
+        )
+    if len(named) != len(set(named)):
+        raise GuarantorError("a report key appears in more than one group; name each once")
+    decision = Split(tuple(clean), _analyst(by), when or datetime.now(UTC), reason)
+    return _record(reports, store, decision, [incident_id])
+
+
+def _one_report(store: IncidentStore, ref: str) -> str:
+    """A report key standing for ``ref``: the smallest member key of an incident id, or
+    ``ref`` itself when it is the key of a fused report."""
+    members = store.members([ref])
+    if ref in members:
+        return members[ref][0]
+    if ref in store.incidents_of([ref]):
+        return ref
+    raise NotFound(
+        f"no stored incident or fused report {ref!r}; expected an incident id such as "
+        "inc-0123456789abcdef or a report key; fix: run `guarantor fuse` and copy a current id"
+    )
+
+
+def not_same(
+    reports: ReportSource,
+    store: IncidentStore,
+    first: str,
+    second: str,
+    *,
+    by: str,
+    reason: str = "",
+    when: datetime | None = None,
+) -> Decided:
+    """Record that two incidents (their smallest report keys), or two reports given by key,
+    are not the same event; re-fuse."""
+    a, b = _one_report(store, first), _one_report(store, second)
+    if a == b:
+        raise GuarantorError(f"{first} and {second} name the same report; give two different")
+    decision = NotSame(a, b, _analyst(by), when or datetime.now(UTC), reason)
+    return _record(reports, store, decision, [first, second])
+
+
+def confirm(
+    reports: ReportSource,
+    store: IncidentStore,
+    incident_id: str,
+    *,
+    by: str,
+    reason: str = "",
+    when: datetime | None = None,
+) -> Decided:
+    """Record that the incident (its smallest report key) is confirmed; re-fuse."""
+    key = _members(store, [incident_id])[incident_id][0]
+    decision = Confirm(key, _analyst(by), when or datetime.now(UTC), reason)
+    return _record(reports, store, decision, [incident_id])
+
+
+def reject(
+    reports: ReportSource,
+    store: IncidentStore,
+    incident_id: str,
+    *,
+    by: str,
+    reason: str = "",
+    when: datetime | None = None,
+) -> Decided:
+    """Record that the incident (its smallest report key) is rejected; re-fuse."""
+    key = _members(store, [incident_id])[incident_id][0]
+    decision = Reject(key, _analyst(by), when or datetime.now(UTC), reason)
+    return _record(reports, store, decision, [incident_id])
 
 
 def evaluable(store: IncidentStore) -> pl.DataFrame:

@@ -14,7 +14,7 @@ reads. They come out through :func:`~guarantor.storage.report_rows.result_frame`
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ from guarantor.evidence.fusion import FusionResult
 from guarantor.evidence.fusion.decisions import Decision, decision_from_dict, decision_to_dict
 from guarantor.evidence.incidents import INCIDENT_SCHEMA, MEMBERSHIP_SCHEMA
 from guarantor.scenarios import ACTIVATION_SCHEMA, OBLIGATION_SCHEMA, VIOLATION_SCHEMA, Results
+from guarantor.services import audit
 from guarantor.services.incident_ports import EvaluationRun, FusionRun
 from guarantor.storage.engine import writer_connection
 from guarantor.storage.incident_tables import (
@@ -39,6 +40,7 @@ from guarantor.storage.incident_tables import (
     violations,
 )
 from guarantor.storage.report_rows import PG_TIME, SQLITE_TIME, copy_csv, result_frame, tuples
+from guarantor.storage.security_store import SqlAuditLog
 
 __all__ = ["SqlIncidentStore"]
 
@@ -70,6 +72,50 @@ class SqlIncidentStore:
         with writer_connection(self._engine) as connection, connection.begin():
             result = connection.execute(sa.insert(fusion_decisions), row)
             return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def record_decision(
+        self, decision: Decision, *, subject: str, details: Mapping[str, Any]
+    ) -> int:
+        """Store the decision and append its audit entry (``incident.<kind>``, by its
+        ``who`` at its ``when``), in one transaction."""
+        record = decision_to_dict(decision)
+        row = {
+            "kind": record["kind"],
+            "record": json.dumps(record, ensure_ascii=False, sort_keys=True),
+            "who": decision.who,
+            "at": decision.when,
+        }
+        with writer_connection(self._engine) as connection, connection.begin():
+            result = connection.execute(sa.insert(fusion_decisions), row)
+            seq = int(result.inserted_primary_key[0])  # type: ignore[index]
+            audit.append(
+                SqlAuditLog(connection),
+                at=decision.when,
+                actor=decision.who,
+                action=f"incident.{record['kind']}",
+                subject=subject,
+                details={**details, "decision": seq, "record": record},
+            )
+            return seq
+
+    def members(self, incident_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        query = (
+            sa.select(incident_members.c.incident_id, incident_members.c.report_key)
+            .where(incident_members.c.incident_id.in_(list(incident_ids)))
+            .order_by(incident_members.c.report_key)
+        )
+        found: dict[str, list[str]] = {}
+        with self._engine.connect() as connection:
+            for incident_id, report_key in connection.execute(query):
+                found.setdefault(str(incident_id), []).append(str(report_key))
+        return {k: tuple(v) for k, v in found.items()}
+
+    def incidents_of(self, report_keys: Sequence[str]) -> dict[str, str]:
+        query = sa.select(incident_members.c.report_key, incident_members.c.incident_id).where(
+            incident_members.c.report_key.in_(list(report_keys))
+        )
+        with self._engine.connect() as connection:
+            return {str(k): str(i) for k, i in connection.execute(query)}
 
     def save_fusion(self, result: FusionResult, run: FusionRun) -> None:
         with writer_connection(self._engine) as connection, connection.begin():
