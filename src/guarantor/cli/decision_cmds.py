@@ -7,6 +7,7 @@ a fusion run, so the stored incidents reflect it; the resulting incident id(s) a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -46,6 +47,20 @@ def _print(decided: svc.Decided) -> None:
         out.print(incident_id, markup=False)
 
 
+def _decide(use_case: Callable[..., svc.Decided], *targets: object, by: str, reason: str) -> None:
+    """Record a decision through ``use_case`` on the stored reports and incidents, print it."""
+    application = _application()
+    _print(
+        use_case(
+            application.report_source(),
+            application.incident_store(),
+            *targets,
+            by=by,
+            reason=reason,
+        )
+    )
+
+
 @app.command("merge")
 def merge_command(
     incident_ids: Annotated[list[str], typer.Argument(help="two or more incident ids")],
@@ -53,16 +68,7 @@ def merge_command(
     reason: ReasonOption = "",
 ) -> None:
     """Record that these incidents are one event, re-fuse, print the incident id."""
-    application = _application()
-    _print(
-        svc.merge(
-            application.report_source(),
-            application.incident_store(),
-            incident_ids,
-            by=by,
-            reason=reason,
-        )
-    )
+    _decide(svc.merge, incident_ids, by=by, reason=reason)
 
 
 @app.command("split")
@@ -75,18 +81,7 @@ def split_command(
     reason: ReasonOption = "",
 ) -> None:
     """Record that these groups of an incident's reports are different events, re-fuse."""
-    application = _application()
-    groups = [g.split(",") for g in group]
-    _print(
-        svc.split(
-            application.report_source(),
-            application.incident_store(),
-            incident_id,
-            groups,
-            by=by,
-            reason=reason,
-        )
-    )
+    _decide(svc.split, incident_id, [g.split(",") for g in group], by=by, reason=reason)
 
 
 @app.command("not-same")
@@ -97,17 +92,7 @@ def not_same_command(
     reason: ReasonOption = "",
 ) -> None:
     """Record that A and B are not the same event (their smallest report keys), re-fuse."""
-    application = _application()
-    _print(
-        svc.not_same(
-            application.report_source(),
-            application.incident_store(),
-            first,
-            second,
-            by=by,
-            reason=reason,
-        )
-    )
+    _decide(svc.not_same, first, second, by=by, reason=reason)
 
 
 @app.command("confirm")
@@ -117,16 +102,7 @@ def confirm_command(
     reason: ReasonOption = "",
 ) -> None:
     """Record that the incident is confirmed, re-fuse, print the incident id."""
-    application = _application()
-    _print(
-        svc.confirm(
-            application.report_source(),
-            application.incident_store(),
-            incident_id,
-            by=by,
-            reason=reason,
-        )
-    )
+    _decide(svc.confirm, incident_id, by=by, reason=reason)
 
 
 @app.command("reject")
@@ -136,16 +112,7 @@ def reject_command(
     reason: ReasonOption = "",
 ) -> None:
     """Record that the incident is rejected (not evaluated), re-fuse, print the incident id."""
-    application = _application()
-    _print(
-        svc.reject(
-            application.report_source(),
-            application.incident_store(),
-            incident_id,
-            by=by,
-            reason=reason,
-        )
-    )
+    _decide(svc.reject, incident_id, by=by, reason=reason)
 
 
 @app.command("decisions")
