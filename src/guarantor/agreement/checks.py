@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
+from guarantor.agreement import convert
 from guarantor.agreement import model as m
 from guarantor.agreement.docerrors import suggest
 from guarantor.agreement.geometry import resolve_zones
@@ -23,7 +24,7 @@ from guarantor.errors import Problem
 
 __all__ = ["check_agreement"]
 
-_SECTIONS = ("sources", "parties", "zones", "clauses", "rules", "directives", "commitments")
+_SECTIONS = convert.SECTIONS
 
 
 def check_agreement(loaded: LoadedAgreement) -> LoadedAgreement:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from guarantor.agreement import model as m
 from guarantor.agreement import schema as s
 
 __all__ = [
+    "SECTIONS",
+    "builder",
     "clause",
     "commitment",
     "directive",
@@ -200,3 +204,21 @@ def version_info(doc: s.VersionDoc, file: str) -> m.VersionInfo:
     return m.VersionInfo(
         doc.id, doc.title, doc.adopted, to_utc(doc.effective), doc.source, doc.base, file
     )
+
+
+SECTIONS = ("sources", "parties", "zones", "clauses", "rules", "directives", "commitments")
+
+
+def builder(section: str, revision: str, start: datetime) -> Callable[[Any], Any]:
+    """The converter of one list section's documents, for items defined by version
+    ``revision`` whose rules apply from ``start`` unless they say otherwise."""
+    builders: dict[str, Callable[[Any], Any]] = {
+        "sources": source,
+        "parties": party,
+        "zones": zone,
+        "clauses": lambda d: clause(d, revision),
+        "rules": lambda d: rule(d, revision, start),
+        "directives": lambda d: directive(d, revision),
+        "commitments": lambda d: commitment(d, revision),
+    }
+    return builders[section]

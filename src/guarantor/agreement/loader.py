@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -28,7 +27,7 @@ from guarantor.errors import AgreementError, AgreementInvalid, Location, Problem
 
 __all__ = ["LoadedAgreement", "load_agreement", "read_agreement"]
 
-_LIST_SECTIONS = ("sources", "parties", "zones", "clauses", "rules", "directives", "commitments")
+_LIST_SECTIONS = convert.SECTIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,22 +183,15 @@ class _Reader:
         info = convert.version_info(head, self.display(self.folder / "agreement.yaml"))
         sections: dict[str, list[Any]] = {sec: [] for sec in _LIST_SECTIONS}
         taxonomy = None
-        builders: dict[str, Callable[[Any], Any]] = {
-            "sources": convert.source,
-            "parties": convert.party,
-            "zones": convert.zone,
-            "clauses": lambda d: convert.clause(d, info.id),
-            "rules": lambda d: convert.rule(d, info.id, info.effective),
-            "directives": lambda d: convert.directive(d, info.id),
-            "commitments": lambda d: convert.commitment(d, info.id),
-        }
         for _path, doc, index in docs:
             if doc is None:
                 continue
             taxonomy = doc.taxonomy or taxonomy
             for section in _LIST_SECTIONS:
                 for position, item in enumerate(getattr(doc, section)):
-                    sections[section].append(builders[section](item))
+                    sections[section].append(
+                        convert.builder(section, info.id, info.effective)(item)
+                    )
                     origins.record(
                         section, item.id, info.id, Origin(index.file, (section, position))
                     )

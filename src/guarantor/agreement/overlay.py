@@ -10,7 +10,7 @@ history is still judged by the text in force at the time.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +24,7 @@ from guarantor.errors import Problem
 
 __all__ = ["apply_overlay", "clip_before"]
 
-_SECTIONS = ("sources", "parties", "zones", "clauses", "rules", "directives", "commitments")
+_SECTIONS = convert.SECTIONS
 
 
 def clip_before(applies: Sequence[m.Interval], cut: datetime) -> tuple[m.Interval, ...]:
@@ -36,23 +36,6 @@ def clip_before(applies: Sequence[m.Interval], cut: datetime) -> tuple[m.Interva
         end = cut if interval.end is None or interval.end > cut else interval.end
         kept.append(m.Interval(interval.start, end))
     return tuple(kept)
-
-
-def _builder(section: str, revision: str, start: datetime) -> Callable[[Any], Any]:
-    builders: dict[str, Callable[[Any], Any]] = {
-        "sources": convert.source,
-        "parties": convert.party,
-        "zones": convert.zone,
-        "clauses": lambda d: convert.clause(d, revision),
-        "rules": lambda d: convert.rule(d, revision, start),
-        "directives": lambda d: convert.directive(d, revision),
-        "commitments": lambda d: convert.commitment(d, revision),
-    }
-    return builders[section]
-
-
-def _rev(item: object) -> str:
-    return str(getattr(item, "revision", ""))
 
 
 class _Overlay:
@@ -74,7 +57,7 @@ class _Overlay:
         self.problems.append(Problem(self.index.locate(path), found, expected, fix, code))
 
     def add(self, section: str, docs: Sequence[Any]) -> None:
-        build = _builder(section, self.info.id, self.info.effective)
+        build = convert.builder(section, self.info.id, self.info.effective)
         for position, doc in enumerate(docs):
             path = ("add", section, position)
             if doc.id in self.ids(section):
@@ -90,7 +73,7 @@ class _Overlay:
             self.origins.record(section, doc.id, self.info.id, Origin(self.index.file, path))
 
     def amend(self, section: str, docs: Sequence[Any]) -> None:
-        build = _builder(section, self.info.id, self.info.effective)
+        build = convert.builder(section, self.info.id, self.info.effective)
         for position, doc in enumerate(docs):
             path = ("amend", section, position)
             if doc.id not in self.ids(section):

@@ -57,8 +57,8 @@ def run_cases(
     cases, problems = read_cases(folder, agreement)
     if evaluator is None:
         note = (
-            "cases checked against the agreement; they are run by the rules engine "
-            "(not yet part of this build)"
+            "cases checked against the agreement; none was run because no evaluator "
+            "was given (the CLI passes the rules engine)"
         )
         outcomes = tuple(CaseOutcome(c, "not run") for c in cases)
         return CaseReport(agreement.id, outcomes, tuple(problems), note)
