@@ -13,6 +13,7 @@ Nothing heavy happens at import time: engines are made by the composition root.
 
 from guarantor.storage import (
     incident_tables,  # noqa: F401  (its tables join the metadata)
+    obligation_tables,  # noqa: F401  (its tables join the metadata)
     security_tables,  # noqa: F401  (its tables join the metadata)
 )
 from guarantor.storage.codec import canonical_document, canonical_json, to_jsonable
