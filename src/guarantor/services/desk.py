@@ -15,7 +15,7 @@ Lists are keyset-paginated newest first on (time, id) with opaque cursors
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import TypeVar
@@ -55,10 +55,13 @@ __all__ = [
     "DEFAULT_LIMIT",
     "MARKER_CAP",
     "MAX_LIMIT",
+    "OBLIGATION_STATUSES",
     "OPEN_STATUSES",
     "FilterInvalid",
     "dashboard",
     "decisions",
+    "export_incidents",
+    "export_violations",
     "incident_detail",
     "list_activations",
     "list_incidents",
@@ -75,6 +78,7 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 MARKER_CAP = 2000
 OPEN_STATUSES = ("open", "acknowledged")
+OBLIGATION_STATUSES = ("open", "acknowledged", "done", "waived", "overdue")
 T = TypeVar("T")
 
 
@@ -385,6 +389,11 @@ def list_obligations(
     """Obligations resting on visible incidents only, with their current status (the latest
     update, else ``open``) and ``overdue`` (due before ``now`` while open or acknowledged);
     soonest due first is the page order's reverse: newest due first."""
+    if status is not None and status not in OBLIGATION_STATUSES:
+        raise FilterInvalid(
+            f"query.status: found '{status}'; expected one of {', '.join(OBLIGATION_STATUSES)}; "
+            "fix: use one of those or leave status out"
+        )
     every = reader.obligations(agreement_id, party)
     shown = _rests_on_visible(reader, principal, [o.contributing for o in every])
     items = []
@@ -411,6 +420,43 @@ def list_obligations(
 
 def _with_overdue(o: ObligationView, overdue: bool) -> ObligationView:
     return replace(o, overdue=overdue)
+
+
+# --- exports ------------------------------------------------------------------------------
+
+EXPORT_CHUNK = 5000
+
+
+def _chunks(fetch: Callable[[Key | None, int], list[T]], key: Callable[[T], Key]) -> Iterator[T]:
+    after: Key | None = None
+    while True:
+        rows = fetch(after, EXPORT_CHUNK)
+        yield from rows
+        if len(rows) < EXPORT_CHUNK:
+            return
+        after = key(rows[-1])
+
+
+def export_incidents(
+    reader: DeskReader, principal: Principal, flt: IncidentFilter
+) -> Iterator[IncidentSummary]:
+    """Every visible incident matching ``flt``, newest first, read in chunks (the filter is
+    checked now, before the first item is asked for)."""
+    query = _incident_query(reader, principal, flt)
+    return _chunks(
+        lambda after, n: reader.incident_page(query, after, n), lambda i: (i.time, i.incident_id)
+    )
+
+
+def export_violations(
+    reader: DeskReader, principal: Principal, flt: IncidentFilter
+) -> Iterator[ViolationView]:
+    """Every violation of a visible incident matching ``flt`` (of ``flt.agreement_id``)."""
+    query = _incident_query(reader, principal, flt)
+    return _chunks(
+        lambda after, n: reader.violation_page(query, after, n),
+        lambda v: (_time_or_epoch(v.time), _violation_id(v)),
+    )
 
 
 # --- dashboard and search -------------------------------------------------------------------

@@ -27,7 +27,7 @@ from guarantor.bootstrap.app import Application
 from guarantor.bootstrap.settings import Settings
 from guarantor.errors import ConfigurationError
 from guarantor.services.users import Passwords
-from guarantor.web import api_meta, auth
+from guarantor.web import api_agreements, api_data, api_exports, api_meta, auth
 from guarantor.web.errors import install_error_handlers
 from guarantor.web.sessions import CsrfCookieMiddleware, SessionCodec, csrf_protect
 
@@ -107,6 +107,9 @@ def create_app(application: Application) -> FastAPI:
     app.state.passwords = Passwords()
     app.include_router(auth.router)
     app.include_router(api_meta.router)
+    app.include_router(api_data.router)
+    app.include_router(api_exports.router)
+    app.include_router(api_agreements.router)
     app.add_api_route(
         "/api/docs",
         _docs_page,
