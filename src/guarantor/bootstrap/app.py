@@ -13,6 +13,7 @@ from guarantor.bootstrap.settings import Settings, load_settings
 from guarantor.services.incident_ports import IncidentStore, ReportSource
 from guarantor.services.intake import Geocoder
 from guarantor.services.intake_ports import Importer, ReportStore
+from guarantor.services.obligation_ports import ObligationStore
 from guarantor.services.ports import UnitOfWork
 
 __all__ = ["Application", "build_application"]
@@ -54,6 +55,11 @@ class Application:
         from guarantor.storage.incident_store import SqlIncidentStore
 
         return SqlIncidentStore(self.engine)
+
+    def obligation_store(self) -> ObligationStore:
+        from guarantor.storage.obligation_store import SqlObligationStore
+
+        return SqlObligationStore(self.engine)
 
     def geocoder(self) -> Geocoder:
         from guarantor.io.admin_lookup import assign_admin

@@ -28,6 +28,7 @@ from guarantor.bootstrap.settings import Settings
 from guarantor.errors import ConfigurationError
 from guarantor.services.users import Passwords
 from guarantor.web import api_agreements, api_data, api_exports, api_meta, auth
+from guarantor.web.api_write import router as write_router
 from guarantor.web.errors import install_error_handlers
 from guarantor.web.sessions import CsrfCookieMiddleware, SessionCodec, csrf_protect
 
@@ -110,6 +111,7 @@ def create_app(application: Application) -> FastAPI:
     app.include_router(api_data.router)
     app.include_router(api_exports.router)
     app.include_router(api_agreements.router)
+    app.include_router(write_router)
     app.add_api_route(
         "/api/docs",
         _docs_page,
