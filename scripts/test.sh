@@ -10,6 +10,9 @@ export PATH="$PWD/.venv/bin:$PATH"
 pg_url=$(bash scripts/postgres.sh start | tail -n 1)
 trap 'bash scripts/postgres.sh stop >/dev/null 2>&1 || true' EXIT
 export GUARANTOR_TEST_POSTGRES_URL="$pg_url"
+# Debian's Chromium for the browser tests (installed with apt-get when missing).
+chromium=$(bash scripts/browser.sh | tail -n 1)
+export GUARANTOR_TEST_CHROMIUM="$chromium"
 
 echo "== ruff";          ruff check src tests benchmarks scripts
 echo "== ruff format";   ruff format --check src tests benchmarks scripts

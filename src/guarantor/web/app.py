@@ -19,6 +19,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -30,7 +31,9 @@ from guarantor.services.users import Passwords
 from guarantor.web import api_agreements, api_data, api_exports, api_meta, auth
 from guarantor.web.api_write import router as write_router
 from guarantor.web.errors import install_error_handlers
+from guarantor.web.pages import router as pages_router
 from guarantor.web.sessions import CsrfCookieMiddleware, SessionCodec, csrf_protect
+from guarantor.web.templating import STATIC_DIR
 
 __all__ = ["MIN_SECRET_LENGTH", "create_app"]
 
@@ -111,6 +114,8 @@ def create_app(application: Application) -> FastAPI:
     app.include_router(api_data.router)
     app.include_router(api_exports.router)
     app.include_router(api_agreements.router)
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(write_router)
     app.add_api_route(
         "/api/docs",

@@ -16,7 +16,6 @@ on ``requires(Permission.X)`` (also 403 without the permission).
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from typing import Annotated
 
@@ -30,12 +29,12 @@ from guarantor.services.user_ports import UserRecord
 from guarantor.services.users import MAX_PASSWORD_LENGTH, check_credentials, principal_of
 from guarantor.web.deps import passwords_of, security_uow
 from guarantor.web.sessions import (
-    CSRF_FIELD,
     Session,
     SessionCodec,
     new_csrf_token,
     read_session,
 )
+from guarantor.web.templating import render
 
 __all__ = ["Me", "SessionState", "SignIn", "current_principal", "requires", "router"]
 
@@ -175,28 +174,7 @@ def sign_in_page(
     principal: Annotated[Principal | None, Depends(optional_principal)],
     next: str = "/",
 ) -> HTMLResponse:
-    e = html.escape
-    session = read_session(request) if principal is not None else None
-    token = session.csrf if session is not None else request.state.csrf_token
-    hidden = f'<input type="hidden" name="{CSRF_FIELD}" value="{e(token)}">'
-    if principal is not None:
-        body = (
-            f"<p>Signed in as <b>{e(principal.username)}</b> ({e(principal.affiliation)}).</p>"
-            f'<form method="post" action="/sign-out">{hidden}<button>Sign out</button></form>'
-        )
-    else:
-        body = (
-            f'<form method="post" action="/sign-in">{hidden}'
-            f'<input type="hidden" name="next" value="{e(_local(next))}">'
-            '<p><label>Username <input name="username" autocomplete="username" required>'
-            '</label></p><p><label>Password <input name="password" type="password" '
-            'autocomplete="current-password" required></label></p>'
-            "<p><button>Sign in</button></p></form>"
-        )
-    return HTMLResponse(
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>Sign in · Guarantor</title></head><body><h1>Guarantor</h1>{body}</body></html>"
-    )
+    return render(request, "sign_in.html", principal, title="Sign in", next=_local(next))
 
 
 @router.post("/sign-in", include_in_schema=False)

@@ -1,0 +1,93 @@
+"""The desk's server-rendered pages (HTML; a little static JavaScript for the actions).
+
+* ``/``: dashboard: map, timeline, counts per day and per oblast, filters;
+* ``/incidents``, ``/incidents/{id}``: incident review (:mod:`.pages_incidents`);
+* ``/obligations``: obligations board (:mod:`.pages_obligations`);
+* ``/agreements/...``: agreement browser (:mod:`.pages_agreements`).
+
+Every page needs a signed-in user (a browser without a session is sent to ``/sign-in``) and
+shows only what the read service returns for that principal: releasability is applied there,
+never here. Actions call the JSON API with ``fetch`` from ``static/desk.js`` (one path per
+action), sending the CSRF token in the ``X-CSRF-Token`` header.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from guarantor.services import desk
+from guarantor.services.desk_views import IncidentFilter
+from guarantor.web import pages_agreements, pages_incidents, pages_obligations
+from guarantor.web.deps import application_of
+from guarantor.web.map_svg import base_map, map_svg, on_map, timeline_svg
+from guarantor.web.pages_common import (
+    SignedIn,
+    agreement_ids,
+    day_start,
+    incident_types,
+    reader_of,
+)
+from guarantor.web.templating import render
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+router.include_router(pages_incidents.router)
+router.include_router(pages_obligations.router)
+router.include_router(pages_agreements.router)
+
+MAP_TABLE_ROWS = 25
+
+Text = Annotated[str, Query(max_length=200)]
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard_page(
+    request: Request,
+    principal: SignedIn,
+    since: Text = "",
+    until: Text = "",
+    oblast: Text = "",
+    type: Text = "",
+    agreement: Text = "",
+) -> HTMLResponse:
+    flt = IncidentFilter(
+        since=day_start(since, "since"),
+        until=day_start(until, "until", next_day=True),
+        oblast=oblast or None,
+        type=type or None,
+        agreement_id=agreement or None,
+    )
+    board = desk.dashboard(reader_of(request), principal, flt)
+    caption = (
+        f"Showing the {board.marker_cap} most recent."
+        if board.markers_capped
+        else "Every matching incident with a place is shown."
+    )
+    per_oblast = sorted(board.per_oblast, key=lambda o: (-o.incidents, o.oblast or ""))
+    return render(
+        request,
+        "dashboard.html",
+        principal,
+        title="Dashboard",
+        board=board,
+        map=map_svg(board.markers, caption=caption),
+        timeline=timeline_svg(board.per_day),
+        caption=caption,
+        per_oblast=per_oblast,
+        recent=board.markers[:MAP_TABLE_ROWS],
+        on_map=len(on_map(board.markers)),
+        filters={
+            "since": since,
+            "until": until,
+            "oblast": oblast,
+            "type": type,
+            "agreement": agreement,
+        },
+        oblasts=base_map().names,
+        types=incident_types(),
+        agreements=agreement_ids(application_of(request).agreements_dir),
+    )
