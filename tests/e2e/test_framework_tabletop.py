@@ -10,6 +10,7 @@ surge, the window and the count against the threshold). Runs on SQLite and Postg
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -53,6 +54,7 @@ ACTIVATIONS = {
         {"tt-01", "tt-02", "tt-04", "tt-06"},
     ),
     "incident-in-deployment-zone": ("tt-07", {}, {"tt-07"}),
+    "attack-near-contingent-position": ("tt-07", {}, {"tt-07"}),
     "us-troops-reported": ("tt-08", {}, {"tt-08"}),
 }
 # rule -> (directive, ((party, hours after the activation), ...))
@@ -65,8 +67,23 @@ OBLIGATIONS = {
         "deployment-zone-incident-response",
         (("european-contingents", 12), ("us", 24), ("ua", 24), ("guarantors", 72)),
     ),
+    "attack-near-contingent-position": (
+        "contingent-position-attack-response",
+        (("european-contingents", 6), ("us", 12)),
+    ),
     "us-troops-reported": ("us-troops-report-response", (("us", 24),)),
 }
+# The deployed position tt-07 (Lviv) is near, and an independent great-circle distance to it.
+LVIV = (24.0297, 49.8397)  # tt-07 (lon, lat)
+LVIV_HUB = ("gb-lviv-logistics-hub", (23.95, 49.82))
+
+
+def _great_circle_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Haversine on the mean Earth radius (6371.0088 km), written here independently."""
+    (lon1, lat1), (lon2, lat2) = (tuple(math.radians(v) for v in p) for p in (a, b))
+    h = math.sin((lat2 - lat1) / 2) ** 2
+    h += math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(h))
 
 
 def _actions() -> dict[tuple[str, str], str]:
@@ -116,7 +133,7 @@ def test_the_tabletop_exercise_gives_exactly_the_scripted_activations_and_obliga
     assert "fused 8 reports -> 8 incidents" in capsys.readouterr().out
     assert main(["evaluate", "--agreement", AGREEMENT]) == 0
     printed = capsys.readouterr().out
-    assert "7 violation(s), 3 activation(s), 9 obligation(s)" in printed
+    assert "7 violation(s), 4 activation(s), 11 obligation(s)" in printed
 
     incident_of, violations, activations, obligations = _stored(database_url)
     assert sorted(incident_of) == sorted(TIMES)
@@ -128,8 +145,9 @@ def test_the_tabletop_exercise_gives_exactly_the_scripted_activations_and_obliga
         (incident_of[i], "ceasefire-hostile-act") for i in HOSTILE
     )
 
-    # Exactly three activations, each at its trigger inject (the surge at tt-06, the fourth
-    # severe shelling in Donetsk oblast within 24 hours, and not at tt-04 or tt-05).
+    # Exactly four activations, each at its trigger inject (the surge at tt-06, the fourth
+    # severe shelling in Donetsk oblast within 24 hours, and not at tt-04 or tt-05; tt-07 both
+    # in the deployment zone and within 25 km of a position held by a European contingent).
     assert sorted(activations["rule_id"]) == sorted(ACTIVATIONS)
     hashes = set(activations["version_hash"])
     assert len(hashes) == 1
@@ -165,7 +183,7 @@ def test_the_tabletop_exercise_gives_exactly_the_scripted_activations_and_obliga
         (r["rule_id"], r["directive_id"], r["party"], r["action"], r["due"])
         for r in obligations.iter_rows(named=True)
     }
-    assert obligations.height == len(expected) == 9
+    assert obligations.height == len(expected) == 11
     assert found == expected
     assert set(obligations["status"]) == {"open"}
     assert set(obligations["activation_id"]) == set(activations["activation_id"])
@@ -174,6 +192,7 @@ def test_the_tabletop_exercise_gives_exactly_the_scripted_activations_and_obliga
     clauses = {
         "artillery-surge": "ob-artillery-surge",
         "incident-in-deployment-zone": "ob-deployment-zone-incident",
+        "attack-near-contingent-position": "ob-contingent-position-attack",
         "us-troops-reported": "ob-us-troops-report",
     }
     for row in obligations.iter_rows(named=True):
@@ -202,6 +221,20 @@ def test_the_tabletop_exercise_gives_exactly_the_scripted_activations_and_obliga
             assert (measure["kind"], measure["value"], measure["op"]) == ("count", 4.0, ">")
             assert measure["threshold"] == 3.0
             assert len(activation["contributing"]) == 4
+        if rule == "attack-near-contingent-position":
+            near = activation["near"]
+            position, point = LVIV_HUB
+            assert (near["party"], near["within_km"], near["position"]) == (
+                "european-contingents",
+                25.0,
+                position,
+            )
+            assert "Lviv" in near["label"]
+            assert near["distance_km"] == pytest.approx(_great_circle_km(LVIV, point), abs=1e-3)
+            assert near["distance_km"] <= 25.0
+            assert "within 25 km" in activation["clause_text"]
+        else:
+            assert "near" not in activation
 
     # The hash in the explanations is the one the agreement command prints.
     assert main(["agreement", "hash", AGREEMENT]) == 0

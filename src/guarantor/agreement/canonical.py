@@ -23,6 +23,9 @@ from guarantor.errors import ExpressionError
 __all__ = ["canonical_document", "content_hash", "to_jsonable"]
 
 _LEFT_OUT = frozenset({"file", "geometry_file"})
+_LEFT_OUT_WHEN_EMPTY = frozenset({"positions", "near"})
+"""Fields added after versions were first hashed: left out when empty (no positions, no near
+block), so that a version that does not use them keeps the hash it always had."""
 
 
 def to_jsonable(value: Any) -> Any:
@@ -32,6 +35,7 @@ def to_jsonable(value: Any) -> Any:
             f.name: to_jsonable(getattr(value, f.name))
             for f in dataclasses.fields(value)
             if f.name not in _LEFT_OUT
+            and not (f.name in _LEFT_OUT_WHEN_EMPTY and getattr(value, f.name) in (None, ()))
         }
     if isinstance(value, Mapping):
         return {str(k): to_jsonable(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}

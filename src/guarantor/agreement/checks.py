@@ -50,6 +50,7 @@ def _check_version(
     yield from _clause_params(version, origins)
     yield from _commitments(version, origins)
     yield from _directives(version, origins)
+    yield from _positions(version, origins)
     for rule in version.rules:
         yield from check_rule(rule, version, origins)
     yield from check_applies(version, origins)
@@ -149,7 +150,7 @@ def _references(version: m.ResolvedVersion, origins: Origins) -> Iterator[Proble
 
 
 def _statuses(version: m.ResolvedVersion, origins: Origins) -> Iterator[Problem]:
-    for section in ("zones", "clauses", "rules", "directives", "commitments"):
+    for section in ("zones", "positions", "clauses", "rules", "directives", "commitments"):
         for item in getattr(version, section):
             if item.status == "illustrative" and not getattr(
                 item, "rationale", getattr(item, "note", "")
@@ -185,6 +186,35 @@ def _clause_params(version: m.ResolvedVersion, origins: Origins) -> Iterator[Pro
                 (hint + " " if hint else "") + f"add '{name}' to the clause's params",
                 "unknown_param",
             )
+
+
+def _positions(version: m.ResolvedVersion, origins: Origins) -> Iterator[Problem]:
+    """A position cites a known source and party, its point is a WGS 84 lon/lat pair and
+    its intervals are not empty."""
+    sources = {s.id for s in version.sources}
+    parties = {p.id for p in version.parties}
+    for place in version.positions:
+        yield from _ref(origins, "positions", place, ("source",), place.source, sources, "source")
+        yield from _ref(origins, "positions", place, ("party",), place.party, parties, "party")
+        for name, value, bound in (("lon", place.lon, 180.0), ("lat", place.lat, 90.0)):
+            if not -bound <= value <= bound:
+                yield Problem(
+                    origins.locate("positions", place.id, place.revision, ("point", name)),
+                    f"{name} {value:g}",
+                    f"a WGS 84 {name} between -{bound:g} and {bound:g} (degrees)",
+                    "write the point as {lon: 24.03, lat: 49.84} (longitude first)",
+                    "invalid_value",
+                )
+        for interval in place.applies:
+            if interval.end is not None and interval.end <= interval.start:
+                yield Problem(
+                    origins.locate("positions", place.id, place.revision, ("applies",)),
+                    f"an interval from {interval.start.isoformat()} "
+                    f"until {interval.end.isoformat()}",
+                    "until later than from (intervals are half-open: [from, until))",
+                    "swap or correct the times",
+                    "empty_interval",
+                )
 
 
 def _commitments(version: m.ResolvedVersion, origins: Origins) -> Iterator[Problem]:

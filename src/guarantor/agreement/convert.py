@@ -18,6 +18,7 @@ __all__ = [
     "directive",
     "duration_seconds",
     "party",
+    "position",
     "rule",
     "source",
     "taxonomy",
@@ -137,13 +138,30 @@ def _window(doc: s.WindowDoc | None) -> m.Window | None:
     )
 
 
+def _intervals(docs: list[s.IntervalDoc]) -> tuple[m.Interval, ...]:
+    return tuple(m.Interval(to_utc(i.from_), to_utc(i.until) if i.until else None) for i in docs)
+
+
+def position(doc: s.PositionDoc, revision: str) -> m.Position:
+    return m.Position(
+        id=doc.id,
+        party=doc.party,
+        label=doc.label,
+        lon=doc.point.lon,
+        lat=doc.point.lat,
+        applies=_intervals(doc.applies),
+        source=doc.source,
+        status=doc.status,
+        rationale=doc.rationale,
+        revision=revision,
+    )
+
+
 def rule(doc: s.RuleDoc, revision: str, default_start: datetime) -> m.Rule:
     if doc.applies is None:
         applies: tuple[m.Interval, ...] = (m.Interval(to_utc(default_start)),)
     else:
-        applies = tuple(
-            m.Interval(to_utc(i.from_), to_utc(i.until) if i.until else None) for i in doc.applies
-        )
+        applies = _intervals(doc.applies)
     geofence = doc.geofence and m.Geofence(doc.geofence.zone, doc.geofence.within_km)
     return m.Rule(
         id=doc.id,
@@ -159,6 +177,7 @@ def rule(doc: s.RuleDoc, revision: str, default_start: datetime) -> m.Rule:
         responsible=doc.responsible,
         rationale=doc.rationale,
         revision=revision,
+        near=m.Near(doc.near.party, doc.near.within_km) if doc.near else None,
     )
 
 
@@ -206,7 +225,16 @@ def version_info(doc: s.VersionDoc, file: str) -> m.VersionInfo:
     )
 
 
-SECTIONS = ("sources", "parties", "zones", "clauses", "rules", "directives", "commitments")
+SECTIONS = (
+    "sources",
+    "parties",
+    "zones",
+    "positions",
+    "clauses",
+    "rules",
+    "directives",
+    "commitments",
+)
 
 
 def builder(section: str, revision: str, start: datetime) -> Callable[[Any], Any]:
@@ -216,6 +244,7 @@ def builder(section: str, revision: str, start: datetime) -> Callable[[Any], Any
         "sources": source,
         "parties": party,
         "zones": zone,
+        "positions": lambda d: position(d, revision),
         "clauses": lambda d: clause(d, revision),
         "rules": lambda d: rule(d, revision, start),
         "directives": lambda d: directive(d, revision),

@@ -10,7 +10,16 @@ from guarantor.agreement.canonical import canonical_document
 
 __all__ = ["Change", "FieldChange", "diff_versions"]
 
-_SECTIONS = ("parties", "zones", "clauses", "rules", "directives", "commitments", "sources")
+_SECTIONS = (
+    "parties",
+    "zones",
+    "positions",
+    "clauses",
+    "rules",
+    "directives",
+    "commitments",
+    "sources",
+)
 _IGNORED = frozenset({"revision"})
 
 

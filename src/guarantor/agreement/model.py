@@ -20,9 +20,11 @@ __all__ = [
     "Geofence",
     "IncidentType",
     "Interval",
+    "Near",
     "ObligationTemplate",
     "ParamValue",
     "Party",
+    "Position",
     "ResolvedVersion",
     "Rule",
     "RuleKind",
@@ -180,6 +182,32 @@ class Geofence:
 
 
 @dataclass(frozen=True, slots=True)
+class Near:
+    """Incidents within ``within_km`` of a deployed position of ``party`` (or of one of its
+    members) that is held at the incident's time."""
+
+    party: str
+    within_km: float
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A deployed position of a party: a WGS 84 point (``lon``, ``lat``), a label, and the
+    event-time intervals (half-open, UTC) during which it is held."""
+
+    id: str
+    party: str
+    label: str
+    lon: float
+    lat: float
+    applies: tuple[Interval, ...]
+    source: str
+    status: ClauseStatus
+    rationale: str = ""
+    revision: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     """A rule citing its clause. ``revision`` is the version id that defined this text of it."""
 
@@ -196,6 +224,7 @@ class Rule:
     responsible: str | None = None
     rationale: str = ""
     revision: str = ""
+    near: Near | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,12 +297,30 @@ class ResolvedVersion:
     rules: tuple[Rule, ...]
     directives: tuple[Directive, ...]
     commitments: tuple[Commitment, ...]
+    positions: tuple[Position, ...] = ()
 
     def clause(self, clause_id: str) -> Clause:
         for clause in self.clauses:
             if clause.id == clause_id:
                 return clause
         raise KeyError(clause_id)
+
+    def party_and_members(self, party_id: str) -> frozenset[str]:
+        """``party_id`` and, recursively, the members of the groups it stands for."""
+        found: set[str] = set()
+        pending = [party_id]
+        members = {p.id: p.members for p in self.parties}
+        while pending:
+            current = pending.pop()
+            if current not in found:
+                found.add(current)
+                pending.extend(members.get(current, ()))
+        return frozenset(found)
+
+    def positions_of(self, party_id: str) -> tuple[Position, ...]:
+        """The deployed positions of ``party_id`` and of its members, at any time."""
+        parties = self.party_and_members(party_id)
+        return tuple(p for p in self.positions if p.party in parties)
 
     def rules_in_force(self, moment: datetime) -> tuple[Rule, ...]:
         return tuple(r for r in self.rules if any(i.contains(moment) for i in r.applies))

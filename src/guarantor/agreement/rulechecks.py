@@ -1,4 +1,5 @@
-"""Static checks of rules: expressions, windows, geofences and ``applies`` intervals."""
+"""Static checks of rules: expressions, windows, geofences, ``near`` blocks and ``applies``
+intervals."""
 
 from __future__ import annotations
 
@@ -68,6 +69,42 @@ def check_rule(rule: m.Rule, version: m.ResolvedVersion, origins: Origins) -> It
             str(rule.geofence.within_km),
             "0 (inside) or a positive distance in km",
             "use a distance of 0 or more",
+            "invalid_value",
+        )
+    if rule.near is not None:
+        yield from _check_near(rule, version, origins)
+
+
+def _check_near(rule: m.Rule, version: m.ResolvedVersion, origins: Origins) -> Iterator[Problem]:
+    """``near: {party, within_km}``: a known party that has positions, a radius of 0 or more."""
+    near = rule.near
+    assert near is not None
+    parties = sorted(p.id for p in version.parties)
+    if near.party not in parties:
+        hint = suggest(near.party, parties)
+        yield _rule_problem(
+            _where(origins, rule, "near", "party"),
+            f"party '{near.party}', which this agreement does not define",
+            "the id of a party with deployed positions (section positions)",
+            (hint + " " if hint else "") + "correct the party id or define the party",
+            "unknown_reference",
+        )
+    elif not version.positions_of(near.party):
+        with_positions = sorted({p.party for p in version.positions})
+        yield _rule_problem(
+            _where(origins, rule, "near", "party"),
+            f"party '{near.party}', which has no deployed positions (nor have its members)",
+            "a party listed under positions: "
+            + (", ".join(with_positions) if with_positions else "none is"),
+            "add its positions (id, party, label, point, applies) or name another party",
+            "no_positions",
+        )
+    if near.within_km < 0:
+        yield _rule_problem(
+            _where(origins, rule, "near", "within_km"),
+            f"a negative radius {near.within_km:g} km",
+            "0 or a positive distance in km from the position",
+            "set within_km to 0 or more, e.g. within_km: 25",
             "invalid_value",
         )
 

@@ -23,9 +23,12 @@ __all__ = [
     "GeofenceDoc",
     "Id",
     "IntervalDoc",
+    "NearDoc",
     "ObligationDoc",
     "OverlayFile",
     "PartyDoc",
+    "PointDoc",
+    "PositionDoc",
     "RuleDoc",
     "SectionsDoc",
     "SourceDoc",
@@ -142,6 +145,32 @@ class GeofenceDoc(_Doc):
     within_km: float = 0.0
 
 
+class NearDoc(_Doc):
+    """Incidents within ``within_km`` of a deployed position of ``party`` (or of a member)
+    in force at the incident's time."""
+
+    party: Id
+    within_km: float
+
+
+class PointDoc(_Doc):
+    lon: float
+    lat: float
+
+
+class PositionDoc(_Doc):
+    """A dated deployed position of a party: a point, a label and when it is held."""
+
+    id: Id
+    party: Id
+    label: str
+    point: PointDoc
+    applies: list[IntervalDoc]
+    source: Id
+    status: Status
+    rationale: str = ""
+
+
 class RuleDoc(_Doc):
     id: Id
     kind: Literal["violation", "scenario"]
@@ -153,6 +182,7 @@ class RuleDoc(_Doc):
     params: dict[str, Param] = {}
     window: WindowDoc | None = None
     geofence: GeofenceDoc | None = None
+    near: NearDoc | None = None
     responsible: str | None = None
     rationale: str = ""
 
@@ -203,6 +233,7 @@ class SectionsDoc(_Doc):
     sources: list[SourceDoc] = []
     parties: list[PartyDoc] = []
     zones: list[ZoneDoc] = []
+    positions: list[PositionDoc] = []
     clauses: list[ClauseDoc] = []
     rules: list[RuleDoc] = []
     directives: list[DirectiveDoc] = []
@@ -220,6 +251,7 @@ class AgreementFile(SectionsDoc):
 
 class RepealDoc(_Doc):
     zones: list[Id] = []
+    positions: list[Id] = []
     clauses: list[Id] = []
     rules: list[Id] = []
     directives: list[Id] = []

@@ -14,6 +14,7 @@ import polars as pl
 
 from guarantor.scenarios.explain import dumps, incident_entry_expr, iso_expr
 from guarantor.scenarios.polars_target import column_of
+from guarantor.scenarios.positions import near_json_expr
 from guarantor.scenarios.program import RevisionProgram, VersionProgram
 from guarantor.scenarios.results import ACTIVATION_SCHEMA, empty
 from guarantor.scenarios.windows import WindowResult
@@ -118,6 +119,24 @@ def _groups(program: VersionProgram, frame: pl.DataFrame, table: pl.DataFrame) -
     return groups
 
 
+def _near_members(program: VersionProgram, frame: pl.DataFrame, table: pl.DataFrame) -> list[str]:
+    """``,"near":{...}`` of each activation whose rule has a near block, from its trigger."""
+    found = np.full(table.height, "", dtype=object)
+    revs = table["_rev"].to_numpy()
+    trigger_rows = table["_row"].to_numpy()
+    for index in np.unique(revs):
+        revision = program.revisions[int(index)]
+        if revision.rule.near is None:
+            continue
+        where = np.flatnonzero(revs == index)
+        members = frame[trigger_rows[where]].select(
+            near_json_expr(revision.rule.near, revision.near_labels)
+        )
+        found[where] = members.to_series().to_numpy()
+    result: list[str] = found.tolist()
+    return result
+
+
 def _assemble(program: VersionProgram, frame: pl.DataFrame, table: pl.DataFrame) -> pl.DataFrame:
     if "measure" not in table.columns:
         table = table.with_columns(
@@ -126,7 +145,8 @@ def _assemble(program: VersionProgram, frame: pl.DataFrame, table: pl.DataFrame)
     rules = _revision_table(program, set(table["_rev"].to_list()))
     trigger = frame[table["_row"].to_numpy()].select("incident_id", "_t")
     table = table.hstack(trigger).with_columns(
-        pl.Series("group", _groups(program, frame, table), dtype=pl.String)
+        pl.Series("group", _groups(program, frame, table), dtype=pl.String),
+        pl.Series("_near", _near_members(program, frame, table), dtype=pl.String),
     )
     table = table.join(rules, on="_rev", how="left", maintain_order="left")
     ident = pl.concat_str(
@@ -187,6 +207,8 @@ def _explanation() -> pl.Expr:
             pl.lit(',"group":'),
             pl.col("group"),
             pl.lit(","),
-            body.str.slice(1),
+            body.str.strip_prefix("{").str.strip_suffix("}"),
+            pl.col("_near"),
+            pl.lit("}"),
         ]
     )

@@ -25,7 +25,13 @@ from guarantor.scenarios.activations import activations_frame
 from guarantor.scenarios.explain import GRADES, incident_entry_expr
 from guarantor.scenarios.frame import prepare_incidents
 from guarantor.scenarios.obligations import obligations_frame
-from guarantor.scenarios.polars_target import column_of, predicate
+from guarantor.scenarios.polars_target import (
+    column_of,
+    near_column,
+    near_position_column,
+    predicate,
+)
+from guarantor.scenarios.positions import add_position_columns, near_json_expr, position_index
 from guarantor.scenarios.program import (
     FIXED_POINT,
     RevisionProgram,
@@ -62,6 +68,9 @@ def evaluate_prepared(program: VersionProgram, frame: pl.DataFrame) -> Results:
     uses = zone_uses(program.predicates)
     if uses:
         frame = add_zone_columns(frame, zone_index(program.version, program.zones), uses)
+    if program.near_parties:
+        positions = position_index(program.version, program.near_parties)
+        frame = add_position_columns(frame, positions)
     matches = matched_rows(program, frame)
     violations = _violations(program, frame, matches)
     windowed = [(r, rows) for r, rows in matches if r.window is not None]
@@ -107,11 +116,18 @@ def _violations(
 ) -> pl.DataFrame:
     pieces = []
     entry = incident_entry_expr().struct.json_encode()
-    needed = frame.select("incident_id", "time", "_t", *GRADES)
+    near_columns = [
+        name
+        for party in program.near_parties
+        for name in (near_column(party), near_position_column(party))
+    ]
+    needed = frame.select("incident_id", "time", "_t", *GRADES, *near_columns)
     for revision, rows in matches:
         if revision.rule.kind != "violation" or not len(rows):
             continue
         prefix = '{"kind":"violation",' + revision.header_json + ',"incident":'
+        near = revision.rule.near
+        tail = [near_json_expr(near, revision.near_labels)] if near is not None else []
         pieces.append(
             needed[rows].select(
                 "incident_id",
@@ -121,7 +137,7 @@ def _violations(
                 pl.lit(program.version_id).alias("version_id"),
                 pl.lit(program.version_hash).alias("version_hash"),
                 "time",
-                pl.concat_str([pl.lit(prefix), entry, pl.lit("}")]).alias("explanation"),
+                pl.concat_str([pl.lit(prefix), entry, *tail, pl.lit("}")]).alias("explanation"),
             )
         )
     if not pieces:

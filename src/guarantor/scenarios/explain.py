@@ -12,6 +12,9 @@ Every document starts with the header its rule revision cites (``agreement_id``,
   ``(start, end]``, ``length_seconds``; null without a window), ``measure`` (``kind``
   count, sum or match; ``field``, ``value``, ``op``, ``threshold``, ``threshold_param``) and
   ``contributing``: the incidents in the window with their grades;
+* a violation or activation whose rule has a ``near`` block also ``near``: the party,
+  ``within_km``, the nearest ``position`` held (id), its ``label`` and ``distance_km`` from
+  the incident (the trigger, for an activation); see :mod:`guarantor.scenarios.positions`;
 * an obligation: ``kind: "obligation"``, the directive (id, title, status, clause and its
   rendered text), ``obligation_id``, ``activation_id``, ``party``, ``action``,
   ``within_seconds``, ``due``, ``status`` and the whole ``activation`` document.
@@ -31,6 +34,7 @@ from typing import Any
 import polars as pl
 
 from guarantor.scenarios.compile import EPOCH
+from guarantor.scenarios.positions import near_document
 from guarantor.scenarios.program import ObligationSpec, RevisionProgram
 
 __all__ = [
@@ -84,7 +88,11 @@ def incident_entry_expr() -> pl.Expr:
 
 
 def violation_json(revision: RevisionProgram, record: Mapping[str, Any]) -> str:
-    return dumps({"kind": "violation", **revision.header, "incident": incident_entry(record)})
+    document = {"kind": "violation", **revision.header, "incident": incident_entry(record)}
+    near = revision.rule.near
+    if near is not None:
+        document["near"] = near_document(near, record, revision.near_labels)
+    return dumps(document)
 
 
 def measure_document(revision: RevisionProgram, measure: float | None) -> dict[str, Any]:
@@ -124,7 +132,7 @@ def activation_document(
             "end": iso(trigger["_t"]),
             "length_seconds": window.length_us // 1_000_000,
         }
-    return {
+    document = {
         "kind": "activation",
         **revision.header,
         "group": dict(group),
@@ -135,6 +143,9 @@ def activation_document(
         "measure": measure_document(revision, measure),
         "contributing": [incident_entry(r) for r in contributing],
     }
+    if revision.rule.near is not None:
+        document["near"] = near_document(revision.rule.near, trigger, revision.near_labels)
+    return document
 
 
 def obligation_json(

@@ -5,7 +5,8 @@ A predicate is a tree of the small frozen nodes below. Every node knows its valu
 Timestamps and durations are int64 microseconds (UTC for timestamps); params and literal
 functions (``timestamp``, ``duration``, ``size``) are already folded into :class:`Const`;
 ``within_km`` and the declarative ``geofence`` block become comparisons on
-:class:`ZoneDistance`, ``in_zone`` becomes :class:`ZoneInside`.
+:class:`ZoneDistance`, ``in_zone`` becomes :class:`ZoneInside`, and the declarative ``near``
+block becomes a comparison on :class:`PositionDistance`.
 
 Null semantics (both targets implement exactly these; see ``polars_target`` and
 ``stream_target``):
@@ -42,10 +43,12 @@ __all__ = [
     "Node",
     "Not",
     "Or",
+    "PositionDistance",
     "ZoneDistance",
     "ZoneInside",
     "children",
     "fields_read",
+    "parties_near",
     "walk",
     "zones_read",
 ]
@@ -88,6 +91,16 @@ class ZoneDistance:
     """Kilometres on the ground from the incident's place to the zone (0 inside)."""
 
     zone: str
+    type: str = "float"
+
+
+@dataclass(frozen=True, slots=True)
+class PositionDistance:
+    """Kilometres on the ground from the incident's place to the nearest deployed position of
+    ``party`` (or of one of its members) held at the incident's time; null without
+    coordinates or when no such position is held then."""
+
+    party: str
     type: str = "float"
 
 
@@ -160,6 +173,7 @@ Node = (
     | IsNull
     | ZoneInside
     | ZoneDistance
+    | PositionDistance
     | Not
     | And
     | Or
@@ -201,7 +215,14 @@ def fields_read(node: Node) -> frozenset[str]:
             found.add(item.name)
         elif isinstance(item, ZoneInside | ZoneDistance):
             found.update(("lat", "lon"))
+        elif isinstance(item, PositionDistance):
+            found.update(("lat", "lon", "time"))
     return frozenset(found)
+
+
+def parties_near(node: Node) -> frozenset[str]:
+    """The parties whose deployed positions the predicate reads."""
+    return frozenset(item.party for item in walk(node) if isinstance(item, PositionDistance))
 
 
 def zones_read(node: Node) -> frozenset[str]:

@@ -19,7 +19,15 @@ import polars as pl
 
 from guarantor.scenarios import ir
 
-__all__ = ["column_of", "predicate", "to_polars", "zone_column", "zone_inside_column"]
+__all__ = [
+    "column_of",
+    "near_column",
+    "near_position_column",
+    "predicate",
+    "to_polars",
+    "zone_column",
+    "zone_inside_column",
+]
 
 _DTYPES: dict[str, pl.DataType] = {
     "int": pl.Int64(),
@@ -47,6 +55,16 @@ def zone_column(zone: str) -> str:
 def zone_inside_column(zone: str) -> str:
     """The column telling whether the place is inside ``zone`` (null without coordinates)."""
     return f"_zone_in::{zone}"
+
+
+def near_column(party: str) -> str:
+    """The column of kilometres to the nearest position of ``party`` held at the time."""
+    return f"_near_km::{party}"
+
+
+def near_position_column(party: str) -> str:
+    """The column naming that nearest position (its id; null where the distance is null)."""
+    return f"_near_id::{party}"
 
 
 def predicate(node: ir.Node) -> pl.Expr:
@@ -79,6 +97,8 @@ def _leaf(node: ir.Node) -> pl.Expr | None:
         return pl.col(zone_inside_column(node.zone))
     if isinstance(node, ir.ZoneDistance):
         return pl.col(zone_column(node.zone))
+    if isinstance(node, ir.PositionDistance):
+        return pl.col(near_column(node.party))
     return None
 
 

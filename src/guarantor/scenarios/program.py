@@ -2,7 +2,8 @@
 
 Each rule *revision* (a rule id can have several, with disjoint ``applies``) is one row of
 the table: its compiled predicate (``when`` and the geofence, by index into the version's
-distinct predicates, so a ``when`` shared by several rules is evaluated once), its applies
+distinct predicates, so a ``when`` shared by several rules is evaluated once; the ``near``
+block is and-ed in too), its applies
 intervals as int64 microseconds, its window if it has one, and the explanation header it
 cites. Directives are flattened to one :class:`ObligationSpec` per (template, party).
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -24,6 +26,7 @@ from guarantor.agreement.model import Directive, ResolvedVersion, Rule, Window
 from guarantor.scenarios import ir
 from guarantor.scenarios.compile import compile_expression, compile_geofence, timestamp_us
 from guarantor.scenarios.errors import RuleCompileError, WindowLengthError
+from guarantor.scenarios.positions import compile_near
 
 __all__ = ["ObligationSpec", "RevisionProgram", "VersionProgram", "WindowSpec", "compile_version"]
 
@@ -57,6 +60,7 @@ class RevisionProgram:
     window: WindowSpec | None
     header: Mapping[str, Any]  # the explanation fields this revision cites
     header_json: str  # ``header`` as JSON members without the braces
+    near_labels: Mapping[str, str] = dataclass_field(default_factory=dict)  # position id -> label
 
     @property
     def rule_id(self) -> str:
@@ -90,6 +94,7 @@ class VersionProgram:
     obligations: Mapping[str, tuple[ObligationSpec, ...]]  # by scenario rule id
     zones: tuple[str, ...]
     notes: tuple[str, ...]
+    near_parties: tuple[str, ...] = ()  # parties whose positions the predicates read
 
     @property
     def agreement_id(self) -> str:
@@ -120,12 +125,16 @@ def _compile(version: ResolvedVersion) -> VersionProgram:
     predicates: dict[ir.Node, int] = {}
     slots: dict[str, int] = {}
     revisions = []
+    labels = MappingProxyType({p.id: p.label for p in version.positions})
     for index, rule in enumerate(version.rules):
         where = f"rule '{rule.id}' (revision '{rule.revision}') of version '{version.version.id}'"
         node = compile_expression(rule.when or "true", rule.params, zone_ids, where=where)
         if rule.geofence is not None:
             fence = compile_geofence(rule.geofence, zone_ids, where=where)
             node = fence if node == ir.Const(True, "bool") else ir.And((node, fence))
+        if rule.near is not None:
+            near = compile_near(rule.near, version, where=where)
+            node = near if node == ir.Const(True, "bool") else ir.And((node, near))
         slot = slots.setdefault(rule.id, len(slots))
         window = _window(rule, where)
         header = _header(version, version_hash, rule, where)
@@ -142,6 +151,7 @@ def _compile(version: ResolvedVersion) -> VersionProgram:
                 window=window,
                 header=header,
                 header_json=_members(header),
+                near_labels=labels,
             )
         )
     notes: tuple[str, ...] = ()
@@ -161,6 +171,7 @@ def _compile(version: ResolvedVersion) -> VersionProgram:
         obligations=MappingProxyType(_obligations(version, version_hash)),
         zones=tuple(zones),
         notes=notes,
+        near_parties=tuple(sorted({p for node in predicates for p in ir.parties_near(node)})),
     )
 
 

@@ -52,6 +52,7 @@ from guarantor.scenarios.obligations import activation_id
 from guarantor.scenarios.partition import Activation, Partition, Record
 from guarantor.scenarios.polars_target import column_of
 from guarantor.scenarios.polars_target import predicate as polars_predicate
+from guarantor.scenarios.positions import add_position_columns, position_index
 from guarantor.scenarios.program import RevisionProgram, compile_version
 from guarantor.scenarios.stream_target import predicate
 from guarantor.scenarios.zones import add_zone_columns, zone_index, zone_uses
@@ -77,6 +78,8 @@ class StreamEvaluator:
         self._uses = zone_uses(self.program.predicates)
         self._zones = zone_index(version, self.program.zones) if self._uses else None
         self._places: dict[tuple[float | None, float | None], dict[str, Any]] = {}
+        parties = self.program.near_parties
+        self._positions = position_index(version, parties) if parties else None
         lengths: dict[int, int] = {}
         self._zero_holds: set[int] = set()
         for revision in self.program.revisions:
@@ -134,6 +137,8 @@ class StreamEvaluator:
             return []
         if self._zones is not None:
             prepared = add_zone_columns(prepared, self._zones, self._uses)
+        if self._positions is not None:
+            prepared = add_position_columns(prepared, self._positions)
         identities = prepared["incident_id"].to_list()
         times = prepared["_t"].to_list()
         self._refuse_late_rows(identities, times)
@@ -227,6 +232,9 @@ class StreamEvaluator:
         )
 
     def _with_zones(self, record: Record) -> Record:
+        if self._positions is not None:
+            lon, lat = record.get("lon"), record.get("lat")
+            record.update(self._positions.record(lon, lat, record["_t"]))
         if self._zones is None:
             return record
         place = (record.get("lon"), record.get("lat"))

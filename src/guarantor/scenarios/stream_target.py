@@ -15,7 +15,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from guarantor.scenarios import ir
-from guarantor.scenarios.polars_target import column_of, zone_column, zone_inside_column
+from guarantor.scenarios.polars_target import (
+    column_of,
+    near_column,
+    zone_column,
+    zone_inside_column,
+)
 
 __all__ = ["Evaluator", "Record", "predicate", "to_python"]
 
@@ -69,6 +74,8 @@ def _leaf(node: ir.Node) -> Evaluator | None:
         return _getter(zone_inside_column(node.zone))
     if isinstance(node, ir.ZoneDistance):
         return _getter(zone_column(node.zone))
+    if isinstance(node, ir.PositionDistance):
+        return _getter(near_column(node.party))
     return None
 
 

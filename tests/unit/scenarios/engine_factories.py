@@ -13,6 +13,7 @@ from guarantor.agreement.model import (
     Interval,
     ObligationTemplate,
     Party,
+    Position,
     ResolvedVersion,
     Rule,
     SeverityLevel,
@@ -37,6 +38,7 @@ __all__ = [
     "engine_version",
     "incident",
     "pairs",
+    "position",
     "rule",
     "run_both",
     "window_rule",
@@ -90,7 +92,19 @@ def window_rule(
     return rule(identity, when, kind="scenario", window=window, **extra)
 
 
-def engine_version(*rules: Rule, directives: tuple[Directive, ...] = ()) -> ResolvedVersion:
+def position(
+    identity: str, party: str, lon: float, lat: float, *spans: tuple[float, float | None]
+) -> Position:
+    """A deployed position held over ``spans`` of (from, until) hours after BASE."""
+    applies = tuple(Interval(at(a), None if b is None else at(b)) for a, b in spans)
+    return Position(
+        identity, party, f"Post {identity}", lon, lat, applies, "src", "illustrative", "test"
+    )
+
+
+def engine_version(
+    *rules: Rule, directives: tuple[Directive, ...] = (), positions: tuple[Position, ...] = ()
+) -> ResolvedVersion:
     info = VersionInfo("v1", "Test version", date(2020, 1, 1), START, "src")
     clause = Clause(
         "c1",
@@ -115,6 +129,7 @@ def engine_version(*rules: Rule, directives: tuple[Directive, ...] = ()) -> Reso
         rules=tuple(rules),
         directives=directives,
         commitments=(),
+        positions=positions,
     )
 
 

@@ -14,13 +14,14 @@ from engine_factories import (
     directive,
     engine_version,
     incident,
+    position,
     rule,
     window_rule,
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from guarantor.agreement.model import Geofence
+from guarantor.agreement.model import Geofence, Near
 from guarantor.scenarios.batch import evaluate_batch
 from guarantor.scenarios.errors import LateIncidentError
 from guarantor.scenarios.frame import records_to_frame
@@ -46,7 +47,19 @@ VERSION = engine_version(
     ),
     window_rule("always", "severity > 0", threshold=0, op=">=", hours=5),
     rule("inside", "true", kind="scenario", geofence=Geofence("square")),
-    directives=(directive("surge", "ua", "osce"), directive("inside", "osce", hours=12)),
+    # near blocks: dated positions (held over hours [0, 20) and from 10 on), on a violation and
+    # on a windowed scenario, so the nearest position depends on place and time
+    rule("by-post", 'type == "clash"', near=Near("ua", 60.0)),
+    window_rule("post-surge", "has(severity)", threshold=1, group_by=(), near=Near("ua", 80.0)),
+    directives=(
+        directive("surge", "ua", "osce"),
+        directive("inside", "osce", hours=12),
+        directive("post-surge", "ua", hours=6),
+    ),
+    positions=(
+        position("p-west", "ua", 37.6, 47.6, (0.0, 20.0)),
+        position("p-east", "ua", 38.0, 48.1, (10.0, None), (-40.0, -20.0)),
+    ),
 )
 
 step = st.tuples(
