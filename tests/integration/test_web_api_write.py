@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from guarantor.bootstrap.app import Application, build_application
+from guarantor.cli.main import main
 from guarantor.evidence.reports import Source
 from guarantor.services import agreements as agreement_svc
 from guarantor.services import audit
@@ -331,7 +332,7 @@ def test_analyst_decisions_are_taken_through_the_use_cases_and_audited(world: Wo
 
 
 def test_obligation_status_follows_its_transitions_for_the_right_people_only(
-    world: World,
+    world: World, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     smm, tcg = User(world.web, "smm"), User(world.web, "tcg")
     coord, view = User(world.web, "coord"), User(world.web, "view")
@@ -387,9 +388,12 @@ def test_obligation_status_follows_its_transitions_for_the_right_people_only(
     ]
     assert entries[-1].details["reason"] == "no access"
     assert audit.verify(entries) == []
+    monkeypatch.setenv("GUARANTOR_DATABASE_URL", database_url)
+    monkeypatch.setenv("GUARANTOR_DATA_DIR", str(world.application.settings.data_dir))
+    assert main(["audit", "verify"]) == 0
 
-    # An edited status row does not go unnoticed in the audit chain's own rows either: edit
-    # the audit entry of the waiver and the chain names it.
+    # Editing the audit entry of the waiver breaks the chain, and `guarantor audit verify`
+    # says so.
     with world.application.engine.begin() as connection:
         connection.execute(
             audit_log.update()
@@ -398,3 +402,4 @@ def test_obligation_status_follows_its_transitions_for_the_right_people_only(
         )
     broken = audit.verify(audit_entries(world.application))
     assert [(b.seq, b.kind) for b in broken] == [(entries[-1].seq, "edited")]
+    assert main(["audit", "verify"]) == 1

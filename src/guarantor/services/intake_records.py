@@ -7,14 +7,15 @@ Record ``i`` of the request is line ``i + 1`` (the row number of its rejections)
 same record again gives the same line, hence the same report key, hence a duplicate.
 
 Besides the batch counts, the outcome gives the report key of each record (None when it was
-rejected) and the batch's rejections and warnings (``ISSUE`` rows of the report store).
+rejected), noted by a thin wrapper around the importer as its chunks pass (no second parse),
+and the batch's rejections and warnings (``ISSUE`` rows of the report store).
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +25,7 @@ import polars as pl
 
 from guarantor.evidence.reports import Source
 from guarantor.services.intake import BatchSummary, Geocoder, ingest
-from guarantor.services.intake_ports import Importer, ReportStore
+from guarantor.services.intake_ports import Chunk, Importer, ReportStore
 
 __all__ = ["RecordsOutcome", "ingest_records", "record_line"]
 
@@ -42,14 +43,19 @@ def record_line(record: Mapping[str, Any]) -> str:
     return json.dumps(present, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def _keys(importer: Importer, path: Path, source: Source, count: int) -> list[str | None]:
-    """The report key of each line, as the importer computes it (None where it rejects)."""
-    keys: list[str | None] = [None] * count
-    for chunk in importer.chunks(path, source=source):
-        rows = chunk.reports.select("row_number", "report_key")
-        for row_number, key in rows.iter_rows():
-            keys[int(row_number) - 1] = key
-    return keys
+class _KeyRecorder:
+    """An importer that passes on the chunks of another, noting each report's key by row."""
+
+    def __init__(self, importer: Importer) -> None:
+        self.inner = importer
+        self.name = importer.name
+        self.keys: dict[int, str] = {}
+
+    def chunks(self, path: Path, *, source: Source, chunk_rows: int = 100_000) -> Iterator[Chunk]:
+        for chunk in self.inner.chunks(path, source=source, chunk_rows=chunk_rows):
+            rows = chunk.reports.select("row_number", "report_key").iter_rows()
+            self.keys.update((int(row), str(key)) for row, key in rows)
+            yield chunk
 
 
 def ingest_records(
@@ -66,9 +72,11 @@ def ingest_records(
     with tempfile.TemporaryDirectory(prefix="guarantor-intake-") as folder:
         path = Path(folder) / f"{name}.jsonl"
         path.write_text("".join(record_line(r) + "\n" for r in records), encoding="utf-8")
-        summary = ingest(path, importer, source, store, geocoder, now=now)
-        keys = _keys(importer, path, source, len(records))
+        recorder = _KeyRecorder(importer)
+        summary = ingest(path, recorder, source, store, geocoder, now=now)
     issues = store.issues(summary.batch_id)
     rejected = set(issues.filter(pl.col("kind") == "rejected")["row_number"].to_list())
-    final = tuple(None if n + 1 in rejected else k for n, k in enumerate(keys))
+    final = tuple(
+        None if row in rejected else recorder.keys.get(row) for row in range(1, len(records) + 1)
+    )
     return RecordsOutcome(summary, final, issues)
