@@ -63,7 +63,7 @@ def test_ucdp_events_are_recovered_from_their_per_source_reports() -> None:
     result = fuse(reports)
     register = reports["outlet"].str.contains("(?i)m.?e?m?o?r.?y?book")
     others = fuse(reports.filter(~register))
-    assert f1(result.membership, truth) >= 0.55
-    assert f1(others.membership, truth) >= 0.75
+    assert f1(result.membership, truth) >= 0.95
+    assert f1(others.membership, truth) >= 0.94
     assert (result.incidents["sources"] <= result.incidents["reports"]).all()
     assert result.incidents["sources"].min() >= 1

@@ -27,3 +27,12 @@ def test_an_exclusive_group_keeps_every_member_apart() -> None:
     a, b = np.array([0, 0, 1]), np.array([1, 2, 2])
     result = cluster(3, a, b, pl.DataFrame({"idx": [0, 1, 2], "group": [4, 4, 4]}))
     assert len(set(result.labels.tolist())) == 3
+
+
+def test_members_of_a_group_with_one_label_may_meet_those_with_another_may_not() -> None:
+    # 0 and 1 share a label, 2 has another: 0-1 joins, 1-2 and 0-2 are refused.
+    a, b = np.array([0, 1, 0]), np.array([1, 2, 2])
+    labelled = pl.DataFrame({"idx": [0, 1, 2], "group": [7, 7, 7], "label": [0, 0, 1]})
+    result = cluster(3, a, b, labelled)
+    assert result.status.tolist() == [JOINED, CUT, CUT]
+    assert result.labels[0] == result.labels[1] != result.labels[2]

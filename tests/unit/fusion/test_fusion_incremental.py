@@ -31,6 +31,8 @@ def reports(draw: st.DrawFn, key: str) -> dict[str, Any]:
         outlet=draw(st.sampled_from(OUTLETS)),
         text=" ".join(draw(st.lists(st.sampled_from(WORDS), min_size=0, max_size=6))) or None,
         urls=draw(st.sampled_from([None, None, "https://a.example/1", "https://a.example/2"])),
+        deaths=draw(st.sampled_from([None, 1, 2, 3])),
+        claimed_actor=draw(st.sampled_from([None, None, "army", "rebels"])),
     )
 
 

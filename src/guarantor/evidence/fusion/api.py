@@ -87,21 +87,36 @@ def _with_musts(
     return both.unique(["a", "b"], keep="first", maintain_order=True)
 
 
-def _exclusive(frame: pl.DataFrame, decisions: Sequence[Decision]) -> pl.DataFrame:
-    items = frame.filter(pl.col("itemised")).select(
-        "idx",
-        key=pl.lit("item\x1f")
-        + pl.col("organisation")
-        + "\x1f"
-        + pl.col("text_norm").fill_null(""),
+def _items(frame: pl.DataFrame) -> pl.DataFrame:
+    """(``idx``, ``key``, ``label``) of register records: see :func:`_exclusive`."""
+    toll = pl.col("toll").fill_null(1).clip(lower_bound=1)
+    day = (pl.col("h0") / 24.0).floor().cast(pl.Int64).fill_null(pl.col("idx"))
+    return (
+        frame.filter(pl.col("itemised"))
+        .with_columns(key=pl.format("item\x1f{}\x1f{}\x1f{}", "organisation", toll, day))
+        .sort("key", pl.col("claim").fill_null(pl.col("idx").cast(pl.UInt64)), "idx")
+        .select("idx", "key", label=pl.int_range(pl.len()).over("key") // toll)
     )
+
+
+def _exclusive(frame: pl.DataFrame, decisions: Sequence[Decision]) -> pl.DataFrame:
+    """Cannot-link constraints as (``idx``, ``group``, ``label``): two reports of one group
+    with different labels never share an incident.
+
+    An analyst's "not the same event" is a group whose members each have their own label. A
+    register lists one casualty per record, so an incident holds at most as many records of
+    one register as the toll they state: records of one register stating the same toll
+    (``d``, at least 1) on one day are cut into blocks of ``d`` (the labels), in claim and
+    then ``report_key`` order, so that the records of one claim stay together. Which of several
+    indistinguishable records go together is arbitrary.
+    """
     parted = (
         not_same_groups(decisions)
         .join(frame.select("report_key", "idx"), on="report_key")
-        .select("idx", key=pl.lit("not-same\x1f") + pl.col("group").cast(pl.Utf8))
+        .select("idx", key=pl.lit("not-same\x1f") + pl.col("group").cast(pl.Utf8), label="idx")
     )
-    groups = pl.concat([items, parted])
-    return groups.select("idx", group=pl.col("key").rank("dense").cast(pl.Int64))
+    groups = pl.concat([_items(frame), parted])
+    return groups.select("idx", group=pl.col("key").rank("dense").cast(pl.Int64), label="label")
 
 
 def _evidence(found: pl.DataFrame) -> pl.DataFrame:
@@ -232,8 +247,15 @@ def _close(
     keys = frame["report_key"]
     probes = frame.filter(pl.col("report_key").is_in(sorted(seeds)))["idx"]
     raw = candidate_pairs(frame, config, probes)
+    items = _items(frame)
+    mates = items.filter(
+        pl.col("key").is_in(items.filter(pl.col("idx").is_in(probes.implode()))["key"].implode())
+    )["idx"]
     affected = _grow(
-        seeds | set(keys.gather(raw["a"]).to_list()) | set(keys.gather(raw["b"]).to_list()),
+        seeds
+        | set(keys.gather(raw["a"]).to_list())
+        | set(keys.gather(raw["b"]).to_list())
+        | set(keys.gather(mates).to_list()),
         old_component,
     )
     musts = must_links(decisions)

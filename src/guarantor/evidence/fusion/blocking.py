@@ -16,6 +16,11 @@ its slack for spans up to ``coarse_hours``, ``max_span_hours`` and its slack for
 ones). A word shared by more than ``token_group_cap`` reports in one time bucket
 (``killed``, a province's name) tells nothing and is skipped.
 
+**Claims.** Reports that state the same claim (the same point, span and precision codes:
+the ``claim`` key of :mod:`.prepare`) pair up whatever their precision: sources citing one
+event repeat what it says. A claim more than ``claim_group_cap`` reports make (a country and
+a year) is no evidence and is skipped.
+
 **Documents.** Reports that share a normalised URL, or an identical text of
 ``document_tokens`` or more, within ``document_window_hours`` pair up whatever their places:
 one article geocoded to several places is still one article. A URL or text shared by more
@@ -34,17 +39,19 @@ from guarantor.evidence.fusion.prepare import cell_size_deg, row_width_deg
 from guarantor.evidence.precision import place_radius_km
 
 __all__ = [
+    "VIA_CLAIM",
     "VIA_PLACE_TIME",
     "VIA_TEXT",
     "VIA_URL",
     "candidate_pairs",
     "capped_groups",
+    "claim_pairs",
     "document_pairs",
     "grid_pairs",
     "word_pairs",
 ]
 
-VIA_PLACE_TIME, VIA_URL, VIA_TEXT = 1, 2, 4
+VIA_PLACE_TIME, VIA_URL, VIA_TEXT, VIA_CLAIM = 1, 2, 4, 8
 _EXACT_KM = place_radius_km(1)
 _SHIFTS = pl.lit([-1, 0, 1], dtype=pl.List(pl.Int64))
 _NO_PAIRS = pl.DataFrame(schema={"a": pl.Int64, "b": pl.Int64})
@@ -212,6 +219,17 @@ def document_pairs(
     ).unique()
 
 
+def claim_pairs(
+    frame: pl.DataFrame, config: FusionConfig, probes: pl.Series | None = None
+) -> pl.DataFrame:
+    """Pairs that state the same claim (``via`` :data:`VIA_CLAIM`)."""
+    claims = frame.select("idx", "claim").drop_nulls("claim")
+    claims = claims.filter(pl.len().over("claim") <= config.claim_group_cap)
+    left = claims if probes is None else claims.filter(pl.col("idx").is_in(probes.implode()))
+    joined = left.join(claims, on="claim", suffix="_r")
+    return _ordered(joined, "idx_r").unique().with_columns(via=pl.lit(VIA_CLAIM, pl.Int8))
+
+
 def capped_groups(frame: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
     """(idx, group, cap) of every capped blocking group, to tell which a new report crosses."""
     by_url, by_text = _document_keys(frame)
@@ -226,6 +244,14 @@ def capped_groups(frame: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
     capped = [p.with_columns(cap=pl.lit(config.document_group_cap)) for p in parts]
     capped.append(near.select("idx", group="near\x1f" + word, cap=pl.lit(config.token_group_cap)))
     capped.append(far.select("idx", group="far\x1f" + word, cap=pl.lit(config.token_group_cap)))
+    claims = frame.select("idx", "claim").drop_nulls("claim")
+    capped.append(
+        claims.select(
+            "idx",
+            group="claim\x1f" + pl.col("claim").cast(pl.Utf8),
+            cap=pl.lit(config.claim_group_cap),
+        )
+    )
     return pl.concat(capped)
 
 
@@ -233,7 +259,8 @@ def candidate_pairs(
     frame: pl.DataFrame, config: FusionConfig, probes: pl.Series | None = None
 ) -> pl.DataFrame:
     """All candidate pairs (``a`` < ``b``, as ``idx``) with how they were found: ``via`` is a
-    bit mask of :data:`VIA_PLACE_TIME`, :data:`VIA_URL` and :data:`VIA_TEXT`."""
+    bit mask of :data:`VIA_PLACE_TIME`, :data:`VIA_URL`, :data:`VIA_TEXT` and
+    :data:`VIA_CLAIM`."""
     size = max(frame.height, 1)
 
     def keyed(pairs: pl.DataFrame) -> pl.DataFrame:
@@ -243,7 +270,9 @@ def candidate_pairs(
         [grid_pairs(frame, config, probes), word_pairs(frame, config, probes)]
     ).select(key=pl.col("a") * size + pl.col("b"))
     spatial = spatial.unique().with_columns(via=pl.lit(VIA_PLACE_TIME, pl.Int8))
-    documents = document_pairs(frame, config, probes)
+    documents = pl.concat(
+        [document_pairs(frame, config, probes), claim_pairs(frame, config, probes)]
+    )
     pairs = spatial
     if not documents.is_empty():
         pairs = pl.concat([spatial, keyed(documents)]).group_by("key").agg(pl.col("via").sum())

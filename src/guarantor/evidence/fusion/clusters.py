@@ -1,18 +1,21 @@
 """Incidents as connected components of the links, under the analysts' constraints.
 
-Links arrive strongest first (analyst merges, then shared documents, then identical text,
-then place-and-time links by score, ties by report key). Without constraints an incident is a
-connected component; which links *joined* it is its maximum spanning tree (Kruskal's order),
-computed with SciPy and no Python loop.
+Links arrive strongest first (analyst merges, then shared documents, identical text, shared
+claims, then place-and-time links by score, ties by report key). Without constraints an
+incident is a connected component; which links *joined* it is its maximum spanning tree
+(Kruskal's order), computed with SciPy and no Python loop.
 
-**Cannot-link policy.** Constraints come as *exclusive groups*: reports of one group never
-share an incident (an analyst's "not the same event" is a group of two; the records of one
-register are a group). Only components that hold two reports of one group are treated
-specially: their links are taken strongest first and a link that would bring two members of
-one group together is refused (status ``cut``). Where a chain of links connects two
-cannot-linked reports, the link refused is therefore the weakest one that would complete the
-chain, and the reports on either side stay with the stronger links they had. Refused analyst
-merges are reported the same way, so that the analyst sees the conflict.
+**Cannot-link policy.** Constraints come as *labelled groups*: two reports of one group with
+different labels never share an incident (an analyst's "not the same event" is a group of two
+with a label each; the records of one register on one day with one toll are a group labelled
+by block, see :mod:`.api`). A frame without a ``label`` column gives every member its own
+label (an *exclusive group*). Only components that hold two reports of one group with
+different labels are treated specially: their links are taken strongest first and a link
+that would bring two differently labelled members of one group together is refused (status
+``cut``). Where a chain of links connects two cannot-linked reports, the link refused is
+therefore the weakest one that would complete the chain, and the reports on either side stay
+with the stronger links they had. Refused analyst merges are reported the same way, so that
+the analyst sees the conflict.
 """
 
 from __future__ import annotations
@@ -49,16 +52,22 @@ def _components(size: int, a: IntArray, b: IntArray) -> IntArray:
     return labels
 
 
+def _labelled(exclusive: pl.DataFrame) -> pl.DataFrame:
+    if "label" in exclusive.columns:
+        return exclusive.select(pl.col(c).cast(pl.Int64) for c in ("idx", "group", "label"))
+    return exclusive.select(
+        pl.col("idx").cast(pl.Int64), pl.col("group").cast(pl.Int64), label=pl.col("idx")
+    )
+
+
 def _conflicted(labels: IntArray, exclusive: pl.DataFrame) -> IntArray:
-    """Components holding two members of one exclusive group."""
+    """Components holding two members of one group with different labels."""
     if exclusive.is_empty():
         return np.empty(0, dtype=np.int64)
-    placed = exclusive.with_columns(
-        component=pl.Series(labels).gather(exclusive["idx"].cast(pl.Int64))
-    )
-    crowded = placed.group_by("group", "component").len().filter(pl.col("len") > 1)
-    found: IntArray = crowded["component"].unique().to_numpy().astype(np.int64)
-    return found
+    placed = exclusive.with_columns(component=pl.Series(labels).gather(exclusive["idx"]))
+    crowded = placed.group_by("group", "component").agg(pl.col("label").n_unique())
+    found: IntArray = crowded.filter(pl.col("label") > 1)["component"].unique().to_numpy()
+    return found.astype(np.int64)
 
 
 def _spanning_tree(size: int, a: IntArray, b: IntArray, order: IntArray) -> IntArray:
@@ -72,14 +81,19 @@ def _spanning_tree(size: int, a: IntArray, b: IntArray, order: IntArray) -> IntA
     return chosen
 
 
+def _clash(first: dict[int, int], second: dict[int, int]) -> bool:
+    small, large = (first, second) if len(first) <= len(second) else (second, first)
+    return any(large.get(group, label) != label for group, label in small.items())
+
+
 def _constrained(
     edges: IntArray, a: IntArray, b: IntArray, exclusive: pl.DataFrame, status: npt.NDArray[np.int8]
 ) -> None:
-    """Kruskal with exclusive groups over the links of conflicted components (in place)."""
+    """Kruskal with labelled groups over the links of conflicted components (in place)."""
     nodes = np.unique(np.concatenate([a[edges], b[edges]]))
-    groups: dict[int, set[int]] = {int(n): set() for n in nodes}
-    for node, group in exclusive.filter(pl.col("idx").is_in(nodes)).iter_rows():
-        groups[int(node)].add(int(group))
+    groups: dict[int, dict[int, int]] = {int(n): {} for n in nodes}
+    for node, group, label in exclusive.filter(pl.col("idx").is_in(nodes)).iter_rows():
+        groups[int(node)][int(group)] = int(label)
     root = {int(n): int(n) for n in nodes}
 
     def find(x: int) -> int:
@@ -92,13 +106,13 @@ def _constrained(
         first, second = find(int(a[edge])), find(int(b[edge]))
         if first == second:
             status[edge] = REDUNDANT
-        elif groups[first] & groups[second]:
+        elif _clash(groups[first], groups[second]):
             status[edge] = CUT
         else:
             if len(groups[first]) < len(groups[second]):
                 first, second = second, first
             root[second] = first
-            groups[first] |= groups.pop(second)
+            groups[first].update(groups.pop(second))
             status[edge] = JOINED
 
 
@@ -137,8 +151,9 @@ def _parents(size: int, a: IntArray, b: IntArray, tree: IntArray) -> tuple[IntAr
 def cluster(size: int, a: IntArray, b: IntArray, exclusive: pl.DataFrame) -> Clustering:
     """Cluster ``size`` reports joined by links ``a[i]``-``b[i]`` (strongest first).
 
-    ``exclusive`` has columns ``idx`` and ``group`` (integers).
+    ``exclusive`` has columns ``idx``, ``group`` and optionally ``label`` (integers).
     """
+    exclusive = _labelled(exclusive)
     status = np.full(len(a), REDUNDANT, dtype=np.int8)
     labels = _components(size, a, b)
     conflicted = np.isin(labels[a], _conflicted(labels, exclusive)) if len(a) else np.zeros(0, bool)

@@ -44,6 +44,8 @@ class FusionConfig:
     link_score: float = 1.5
     text_weight: float = 1.0  # text agreement in -1..1 is multiplied by this
     url_bonus: float = 1.0
+    toll_weight: float = 2.5  # minus this x |ln((toll a + 1) / (toll b + 1))|
+    actor_weight: float = 1.0  # minus this when both name the actors and they differ
     same_point_km: float = 1.0  # closer than this counts as the same place
     coarse_km: float = 50.0  # tolerance from which a report only attaches to its best match
     coarse_hours: float = 25.0  # idem for the length of the time span (a day and an hour)
@@ -57,6 +59,8 @@ class FusionConfig:
     document_tokens: int = 30  # identical texts this long are one item, wherever geocoded
     document_window_hours: float = 72.0
     document_group_cap: int = 200  # a URL shared by more reports is a live blog, not one item
+    claim_max_km: float = 1000.0  # place tolerance up to which a shared claim links on its own
+    claim_group_cap: int = 200  # a claim more reports make (a country, a year) does not block
     text_chars: int = 300  # normalised text compared by similarity
     compatible_types: Mapping[str, str] = field(default_factory=dict)  # type -> group
     compatible_weapons: Mapping[str, str] = field(default_factory=dict)  # weapon -> group

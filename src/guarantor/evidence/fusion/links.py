@@ -6,6 +6,10 @@ Rules, strongest first:
                    have none): one article, whatever the places it was geocoded to.
 ``same_text``      identical text of ``document_tokens`` or more within the document
                    window: one item copied or geocoded twice.
+``same_claim``     the two reports state the same claim (point, span and precision codes,
+                   see :mod:`.blocking`), compatible type and weapon, and the tolls and
+                   actors agree where both give them: sources citing one event repeat what
+                   it says, whatever its precision (up to ``claim_max_km``).
 ``place_time``     within place tolerance, time spans overlapping (with slack), compatible
                    type and weapon, and a score of at least ``link_score``:
                    ``place`` (1 at the same point, falling to 0 at the tolerance)
@@ -14,7 +18,10 @@ Rules, strongest first:
                    both texts are informative only its positive part, scaled by the
                    shorter text's share of ``informative_tokens``: one shared word is
                    weak evidence)
-                   + ``url_bonus`` if they share a URL.
+                   + ``url_bonus`` if they share a URL
+                   - ``toll_weight`` x |ln((toll a + 1) / (toll b + 1))| where both give a
+                   toll (2 against 3 killed costs little, 1 against 8 a link)
+                   - ``actor_weight`` if both name the actors and the names differ.
 
 Beyond the exact-place tolerance (5 km) place and time are not enough: a link there needs the
 texts to agree (similarity of at least ``wide_text_similarity``).
@@ -33,14 +40,20 @@ from __future__ import annotations
 
 import polars as pl
 
-from guarantor.evidence.fusion.blocking import VIA_PLACE_TIME, VIA_TEXT, VIA_URL
+from guarantor.evidence.fusion.blocking import VIA_CLAIM, VIA_PLACE_TIME, VIA_TEXT, VIA_URL
 from guarantor.evidence.fusion.config import FusionConfig
 from guarantor.evidence.fusion.similarity import pair_similarity
 from guarantor.evidence.precision import place_radius_km
 
 __all__ = ["LINK_SCHEMA", "RULE_ORDER", "links"]
 
-RULE_ORDER = {"analyst_merge": 0, "same_document": 1, "same_text": 2, "place_time": 3}
+RULE_ORDER = {
+    "analyst_merge": 0,
+    "same_document": 1,
+    "same_text": 2,
+    "same_claim": 3,
+    "place_time": 4,
+}
 LINK_SCHEMA = {
     "a": pl.Int64,
     "b": pl.Int64,
@@ -55,7 +68,7 @@ _WHERE = [
     "lat", "lon", "tol", "h0", "h1", "slack", "type_group", "weapon_group", "admin1", "admin2",
     "pc",
 ]  # fmt: skip
-_WHAT = ["text_norm", "informative", "urls", "organisation", "tokens"]
+_WHAT = ["text_norm", "informative", "urls", "organisation", "tokens", "toll", "actor"]
 _EARTH_KM = 6371.0088
 
 
@@ -77,6 +90,11 @@ def _haversine() -> pl.Expr:
 
 
 def _compatible(column: str) -> pl.Expr:
+    a, b = pl.col(f"{column}_a"), pl.col(f"{column}_b")
+    return (a.is_null() | b.is_null() | (a == b)).fill_null(True)
+
+
+def _agree(column: str) -> pl.Expr:
     a, b = pl.col(f"{column}_a"), pl.col(f"{column}_b")
     return (a.is_null() | b.is_null() | (a == b)).fill_null(True)
 
@@ -133,8 +151,11 @@ def _scores(config: FusionConfig) -> pl.Expr:
         .otherwise(agreement.clip(lower_bound=0.0) * weight)
     )
     url = pl.when(pl.col("shared_url")).then(config.url_bonus).otherwise(0.0)
+    toll = ((pl.col("toll_a") + 1).log() - (pl.col("toll_b") + 1).log()).abs()
+    actor = (pl.col("actor_a") != pl.col("actor_b")).cast(pl.Float64)
+    against = config.toll_weight * toll.fill_null(0.0) + config.actor_weight * actor.fill_null(0.0)
     return (place.fill_null(0.0) + time.fill_null(0.0) + config.text_weight * text.fill_null(0.0)
-            + url)  # fmt: skip
+            + url - against)  # fmt: skip
 
 
 def _rules(config: FusionConfig) -> pl.Expr:
@@ -154,6 +175,15 @@ def _rules(config: FusionConfig) -> pl.Expr:
         .then(pl.lit("same_document"))
         .when((pl.col("via") & VIA_TEXT) > 0)
         .then(pl.lit("same_text"))
+        .when(
+            ((pl.col("via") & VIA_CLAIM) > 0)
+            & (pl.col("tol") <= config.claim_max_km)
+            & _compatible("type_group")
+            & _compatible("weapon_group")
+            & _agree("toll")
+            & _agree("actor")
+        )
+        .then(pl.lit("same_claim"))
         .when(
             ((pl.col("via") & VIA_PLACE_TIME) > 0)
             & pl.col("plausible")

@@ -126,9 +126,33 @@ def prepare(reports: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
             has_time=pl.col("h0").is_not_null() & pl.col("tc").is_not_null(),
             long=(pl.col("h1") - pl.col("h0")).fill_null(0.0) > config.coarse_hours,
         )
-        .with_columns(coarse=(pl.col("tol").fill_null(0.0) >= config.coarse_km) | pl.col("long"))
+        .with_columns(
+            coarse=(pl.col("tol").fill_null(0.0) >= config.coarse_km) | pl.col("long"),
+            claim=_claim(),
+            toll=pl.col("deaths").cast(pl.Int64),
+            actor=_words("claimed_actor"),
+        )
     )
     return frame.sort("idx")
+
+
+def _words(column: str) -> pl.Expr:
+    value = pl.col(column).str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars()
+    return pl.when(value.str.len_chars() > 0).then(value)
+
+
+def _claim() -> pl.Expr:
+    """What a report states about where and when, as a key: the point (to about 10 m), the span
+    (to the hour) and both precision codes. Null without a place or a time."""
+    stated = pl.struct(
+        (pl.col("lat") * 1e4).round().cast(pl.Int64),
+        (pl.col("lon") * 1e4).round().cast(pl.Int64),
+        pl.col("h0").round().cast(pl.Int64),
+        pl.col("h1").round().cast(pl.Int64),
+        "pc",
+        pl.col("time_precision").cast(pl.Int64),
+    )
+    return pl.when(pl.col("pc").is_not_null() & pl.col("has_time")).then(stated.hash())
 
 
 def cell_size_deg(tol_km: float) -> float:
