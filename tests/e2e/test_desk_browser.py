@@ -27,6 +27,7 @@ import pytest
 import uvicorn
 from argon2 import PasswordHasher
 
+from guarantor.agreement.diff import diff_versions
 from guarantor.bootstrap.app import Application, build_application
 from guarantor.evidence.reports import Source
 from guarantor.services import desk, obligations, users
@@ -228,7 +229,7 @@ def test_an_analyst_confirms_an_incident_from_the_review_queue(browser: object, 
     link.click()
     page.wait_for_url(f"{site.url}/incidents/{incident_id}")
     assert page.locator("#incident-status").inner_text() == "unverified"
-    page.get_by_label("Reason (optional)", exact=False).first.fill("seen on the drone feed")
+    page.get_by_label("Why confirm (optional)").fill("seen on the drone feed")
     page.get_by_role("button", name="Confirm incident").click()
     page.locator("#status", has_text="Incident confirmed.").wait_for()
     assert page.locator("#incident-status").inner_text() == "confirmed"
@@ -291,3 +292,55 @@ def test_a_liaison_never_sees_a_report_released_to_another_party(
     assert ua_oblasts.get("Kharkiv Oblast", 0) == cell_oblasts["Kharkiv Oblast"] - 1
     others = {k: v for k, v in cell_oblasts.items() if k != "Kharkiv Oblast"}
     assert {k: v for k, v in ua_oblasts.items() if k != "Kharkiv Oblast"} == others
+
+
+def test_the_dashboard_filters_by_oblast(browser: object, site: Site) -> None:
+    page = _signed_in(browser, site, "analyst.cell")
+    donetsk = _per_oblast(page)["Donetsk Oblast"]
+    page.get_by_label("Oblast", exact=True).select_option("Donetsk Oblast")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url("**oblast=Donetsk+Oblast**")
+    assert int(page.locator("#total-incidents").inner_text()) == donetsk
+    assert _per_oblast(page) == {"Donetsk Oblast": donetsk}
+
+
+def test_the_agreement_browser_shows_clauses_rules_versions_and_a_diff(
+    browser: object, site: Site
+) -> None:
+    minsk = load_agreement_folder(ROOT / "agreements" / "minsk-2015")
+    page = _signed_in(browser, site, "liaison.ua", "/agreements")
+    page.get_by_role("link", name=minsk.title).click()
+    page.wait_for_url(f"{site.url}/agreements/minsk-2015")
+    latest = minsk.latest
+    assert page.locator("article.clause").count() == len(latest.clauses)
+    first = latest.clauses[0]
+    quote = page.locator(f"#clause-{first.id} blockquote").inner_text()
+    assert quote == latest.render_clause(first.id)
+    assert page.locator("#rules tbody tr").count() == len(latest.rules)
+    page.get_by_label("Version", exact=True).select_option("2020-07-27")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**version=2020-07-27**")
+    older = minsk.version("2020-07-27")
+    assert page.locator("article.clause").count() == len(older.clauses)
+    page.goto(f"{site.url}/agreements/minsk-2015/diff?from=2015-02-12&to=2022-02-22")
+    changes = diff_versions(minsk.version("2015-02-12"), latest)
+    assert page.locator("#diff-count").inner_text() == f"{len(changes)} changes."
+    assert len(changes) > 0
+
+
+def test_no_page_logs_an_error_or_breaks_the_content_security_policy(
+    browser: object, site: Site
+) -> None:
+    page = _signed_in(browser, site, "coord.cell")
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    for path in ("/", "/incidents", "/obligations", "/agreements", "/agreements/minsk-2015/diff"):
+        response = page.goto(site.url + path)
+        assert response is not None and response.status == 200, path
+        assert "default-src 'self'" in response.headers["content-security-policy"]
+    first = page.locator("#queue tbody tr th a")
+    page.goto(site.url + "/incidents?status=")
+    first.first.click()
+    page.wait_for_load_state()
+    assert problems == []
