@@ -274,6 +274,7 @@ def test_analyst_decisions_are_taken_through_the_use_cases_and_audited(world: Wo
 
     confirmed = ok(ana.post(f"/api/incidents/{pair}/confirm", {"reason": "two patrols saw it"}))
     assert confirmed["kind"] == "confirm" and confirmed["by"] == "ana"
+    assert confirmed["fusion"]["reports"] == 6 and confirmed["fusion"]["incidents"] == 5
     assert confirmed["incident_ids"] == [world.incident_of(3)]
     status = dict(world.incidents().select("incident_id", "status").iter_rows())
     assert status[world.incident_of(3)] == "confirmed"
@@ -311,7 +312,9 @@ def test_analyst_decisions_are_taken_through_the_use_cases_and_audited(world: Wo
     error_of(tcg.post("/api/incidents/merge", {"incident_ids": [hidden, world.incident_of(3)]}),
              404, "not_found")  # fmt: skip
     released = world.incident_of(1)  # REL TO tcg
-    assert ok(tcg.post(f"/api/incidents/{released}/confirm"))["by"] == "tcg"
+    by_party = ok(tcg.post(f"/api/incidents/{released}/confirm"))
+    assert by_party["by"] == "tcg" and by_party["incident_ids"] == [world.incident_of(1)]
+    assert by_party["fusion"] is None  # totals over every report: for the cell only
     error_of(ana.post(f"/api/incidents/{world.incident_of(5)}/confirm", csrf=False),
              403, "csrf_refused")  # fmt: skip
 

@@ -17,7 +17,7 @@ from guarantor.services.incident_ports import IncidentStore, ReportSource
 from guarantor.services.obligation_ports import IncidentMarkings
 from guarantor.services.security import Principal, released_to
 
-__all__ = ["require_visible", "split_off"]
+__all__ = ["require_visible", "split_off", "visible_only"]
 
 
 def require_visible(
@@ -32,6 +32,17 @@ def require_visible(
             "an incident id such as inc-0123456789abcdef; fix: list the current incidents "
             "with GET /api/incidents and copy an id (ids change when membership changes)"
         )
+
+
+def visible_only(
+    markings: IncidentMarkings, principal: Principal, incident_ids: Sequence[str]
+) -> tuple[str, ...]:
+    """The ids among ``incident_ids`` of stored incidents visible to ``principal``, in order
+    (after a decision, fusion may have joined a visible report with one not released)."""
+    if principal.party is None:
+        return tuple(incident_ids)
+    found = markings.incident_markings(incident_ids)
+    return tuple(i for i in incident_ids if i in found and released_to(principal, found[i]))
 
 
 def split_off(

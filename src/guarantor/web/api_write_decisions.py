@@ -6,7 +6,8 @@
 stored with who (the signed-in user) and when, audited in the same transaction, and followed
 by a fusion run; the answer names the incidents now holding the decision's reports. Permission
 ``incidents.assess``; an incident not released to the user's party answers 404 like an unknown
-id.
+id. A party user's answer names only incidents released to it and leaves out the fusion totals
+(they count every report).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from guarantor.evidence.fusion.decisions import decision_reports, decision_to_dict
 from guarantor.services import incidents
-from guarantor.services.incident_access import require_visible, split_off
+from guarantor.services.incident_access import require_visible, split_off, visible_only
 from guarantor.services.security import Permission, Principal
 from guarantor.web.auth import requires
 from guarantor.web.deps import application_of, now
@@ -72,11 +73,16 @@ class Decided(BaseModel):
     at: datetime
     reason: str
     report_keys: list[str] = Field(description="the reports the decision names")
-    incident_ids: list[str] = Field(description="incidents now holding those reports")
-    fusion: Fusion
+    incident_ids: list[str] = Field(
+        description="incidents now holding those reports (those visible to the user)"
+    )
+    fusion: Fusion | None = Field(
+        description="the fusion run after the decision; totals over every report, so shown "
+        "to the verification cell only (null for a party user)"
+    )
 
     @classmethod
-    def of(cls, done: incidents.Decided) -> Decided:
+    def of(cls, done: incidents.Decided, shown: tuple[str, ...], cell: bool) -> Decided:
         decision = done.decision
         return cls(
             decision=done.seq,
@@ -85,9 +91,13 @@ class Decided(BaseModel):
             at=decision.when,
             reason=decision.reason,
             report_keys=list(decision_reports(decision)),
-            incident_ids=list(done.incident_ids),
-            fusion=Fusion(
-                run_id=done.run.run_id, reports=done.run.reports, incidents=done.run.incidents
+            incident_ids=list(shown),
+            fusion=(
+                Fusion(
+                    run_id=done.run.run_id, reports=done.run.reports, incidents=done.run.incidents
+                )
+                if cell
+                else None
             ),
         )
 
@@ -102,10 +112,12 @@ def _decide(
 ) -> Decided:
     application = application_of(request)
     store = application.incident_store()
-    require_visible(application.obligation_store(), principal, incident_ids)
+    markings = application.obligation_store()
+    require_visible(markings, principal, incident_ids)
     by = principal.username or f"user {principal.user_id}"
     done = use_case(application.report_source(), store, *targets, by=by, reason=reason, when=now())
-    return Decided.of(done)
+    shown = visible_only(markings, principal, done.incident_ids)
+    return Decided.of(done, shown, principal.party is None)
 
 
 @router.post("/merge", summary="Record that incidents are one event")
