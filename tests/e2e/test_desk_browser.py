@@ -344,3 +344,23 @@ def test_no_page_logs_an_error_or_breaks_the_content_security_policy(
     first.first.click()
     page.wait_for_load_state()
     assert problems == []
+
+
+def test_every_page_needs_sign_in_and_a_wrong_password_shows_the_form_again(
+    browser: object, site: Site
+) -> None:
+    context = browser.new_context(viewport=VIEWPORT)  # type: ignore[attr-defined]
+    page = context.new_page()
+    for path in ("/", "/incidents", "/obligations", "/agreements/minsk-2015"):
+        page.goto(site.url + path)
+        assert page.url == f"{site.url}/sign-in?next={path}", path
+    page.get_by_label("Username").fill("liaison.ua")
+    page.get_by_label("Password").fill("not the password at all")
+    page.get_by_role("button", name="Sign in").click()
+    alert = page.get_by_role("alert")
+    assert "the username or the password is wrong" in alert.inner_text()
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Username").fill("liaison.ua")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{site.url}/agreements/minsk-2015")
+    context.close()

@@ -183,8 +183,13 @@ def sign_in_form(
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=MAX_PASSWORD_LENGTH)],
     next: Annotated[str, Form()] = "/",
-) -> RedirectResponse:
-    record = _check(request, username, password)
+) -> Response:
+    try:
+        record = _check(request, username, password)
+    except Unauthenticated as refused:  # the form again, with what went wrong
+        return render(
+            request, "sign_in.html", None, 401, title="Sign in", next=_local(next), failed=refused
+        )
     response = RedirectResponse(_local(next), status_code=303)
     _start_session(request, response, record)
     return response
