@@ -1,21 +1,11 @@
 #!/usr/bin/env bash
-# The main job: set up, then check, store and show the shipped agreements, take in the
-# shipped real records (UCDP GED 2014-2022, VIINA 2022-2025) and replay the Minsk ceasefire
-# on them, on the embedded SQLite database (var/guarantor.db, or GUARANTOR_DATABASE_URL).
-# Re-running it is safe: every step is idempotent.
+# The main job: set up, then start the desk (`guarantor serve`) on the embedded SQLite
+# database (var/guarantor.db, or GUARANTOR_DATABASE_URL) at http://127.0.0.1:8000/.
+# On the first run (an empty database) serve loads the shipped agreements and real records
+# (UCDP GED 2014-2022, VIINA 2022-2025), fuses them and judges them by both agreements, with a
+# progress bar; in development it also makes the first user and prints its password once.
+# Later runs serve at once. Options go to serve: bash scripts/run.sh --host 0.0.0.0 --port 8080
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-g=.venv/bin/guarantor
-records=src/guarantor/data/records
-$g db upgrade
-$g agreement check
-$g agreement load
-$g ingest "$records/ucdp_ged_ukraine_2014-2022.csv" --source ucdp-ged
-for file in "$records"/VIINA_20*_REBUILD.csv; do
-  $g ingest "$file" --source viina
-done
-$g replay minsk
-for agreement in agreements/*/; do
-  $g agreement show "$agreement"
-done
+exec .venv/bin/guarantor serve "$@"
