@@ -167,6 +167,12 @@ def test_reports_go_through_intake_once_with_rejections_pointing_into_the_body(
     application: Application, web: FastAPI
 ) -> None:
     ana, view = User(web, "ana"), User(web, "view")
+    paths = ana.client.get("/openapi.json").json()["paths"]
+    written = {p for p, operations in paths.items() if "post" in operations}
+    assert {
+        "/api/reports", "/api/reports/batch", "/api/incidents/merge", "/api/incidents/not-same",
+        "/api/incidents/{incident_id}/split", "/api/obligations/{obligation_id}/waive",
+    } <= written  # fmt: skip
 
     first = ok(ana.post("/api/reports/batch", {"reports": REPORTS}))
     assert (first["read"], first["accepted"], first["rejected"], first["duplicate"]) == (9, 6, 3, 0)
