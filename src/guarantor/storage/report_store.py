@@ -38,7 +38,7 @@ process is gone) are marked ``abandoned``, at the start of a batch and again at 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -49,6 +49,7 @@ from sqlalchemy.engine import Engine
 
 from guarantor.errors import NotFound, StorageError
 from guarantor.evidence.reports import REPORT_SCHEMA, Source
+from guarantor.services import audit
 from guarantor.services.intake_ports import BatchInfo
 from guarantor.storage.engine import writer_connection
 from guarantor.storage.report_rows import (
@@ -66,6 +67,7 @@ from guarantor.storage.report_rows import (
     tuples,
 )
 from guarantor.storage.report_tables import import_batches, intake_issues, reports, sources
+from guarantor.storage.security_store import SqlAuditLog
 
 __all__ = ["ISSUE_SCHEMA", "BatchRecord", "SqlReportStore"]
 
@@ -259,6 +261,16 @@ class _BatchWriter:
         _set_status(self._connection, self._info.batch_id, "complete", **counts)
         self._connection.commit()
         self.committed = True
+
+    def append_audit(
+        self, *, at: datetime, actor: str, action: str, subject: str, details: Mapping[str, Any]
+    ) -> None:
+        """Append an audit entry in the batch's transaction, so that it is stored if and only
+        if the batch is (call it right before :meth:`commit`: on PostgreSQL it holds the
+        audit log's lock until the batch commits)."""
+        self._check_open()
+        log = SqlAuditLog(self._connection)
+        audit.append(log, at=at, actor=actor, action=action, subject=subject, details=details)
 
     def _check_open(self) -> None:
         if self.committed:
