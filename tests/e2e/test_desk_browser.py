@@ -198,8 +198,12 @@ def test_sign_in_then_the_dashboard_shows_the_map_with_markers(browser: object, 
     assert page.locator("#total-incidents").inner_text() == f"{board.totals.incidents:,}"
     violated = page.locator("svg.map circle.violation[data-incident]").count()
     assert violated == sum(1 for m in inside if m.violated) > 0
-    first = markers.first.locator("title").text_content() or ""
-    assert "incident" in first and "UTC" in first
+    by_id = {m.incident_id: m for m in inside}
+    some = by_id[markers.first.get_attribute("data-incident") or ""]
+    prefix = "violation: " if some.violated else ""
+    assert markers.first.locator("title").text_content() == (
+        f"{prefix}{some.type}, {some.time:%Y-%m-%d %H:%M} UTC, {some.incident_id}"
+    )
     assert page.locator("svg.map path.oblast").count() == 27
     assert page.locator("#per-oblast tbody tr").count() == len(board.per_oblast)
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
@@ -208,6 +212,11 @@ def test_sign_in_then_the_dashboard_shows_the_map_with_markers(browser: object, 
     width, height = _png_size(SCREENSHOT)
     assert width == VIEWPORT["width"] and height >= VIEWPORT["height"]
     assert SCREENSHOT.stat().st_size > 20_000  # a rendered page, not a blank one
+    hit = page.locator("svg.map circle.violation[data-incident]").last  # drawn on top
+    target = hit.get_attribute("data-incident")
+    hit.click()
+    page.wait_for_url(f"{site.url}/incidents/{target}")
+    assert page.locator("#violations-h + ul.violations li").count() > 0
 
 
 def test_keyboard_reaches_the_skip_link_first_and_it_moves_focus_to_main(

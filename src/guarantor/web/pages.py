@@ -19,7 +19,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from guarantor.services import desk
-from guarantor.services.desk_views import IncidentFilter
+from guarantor.services.desk_views import DayCount, IncidentFilter
 from guarantor.web import pages_agreements, pages_incidents, pages_obligations
 from guarantor.web.deps import application_of
 from guarantor.web.map_svg import base_map, map_svg, on_map, timeline_svg
@@ -40,6 +40,20 @@ router.include_router(pages_obligations.router)
 router.include_router(pages_agreements.router)
 
 MAP_TABLE_ROWS = 25
+PAGE_MARKER_CAP = 1000  # keeps the page light; the caption states the cap when it bites
+DAYS_BEFORE_MONTHS = 400  # a longer span is tabled by month
+
+
+def count_rows(days: tuple[DayCount, ...]) -> tuple[str, list[DayCount]]:
+    """The counts table under the timeline: per day, or per month over a long span."""
+    if len(days) <= DAYS_BEFORE_MONTHS:
+        return "Day (UTC)", list(days)
+    months: dict[str, tuple[int, int]] = {}
+    for d in days:
+        incidents, violations = months.get(d.day[:7], (0, 0))
+        months[d.day[:7]] = (incidents + d.incidents, violations + d.violations)
+    return "Month (UTC)", [DayCount(m, i, v) for m, (i, v) in months.items()]
+
 
 Text = Annotated[str, Query(max_length=200)]
 
@@ -61,13 +75,14 @@ def dashboard_page(
         type=type or None,
         agreement_id=agreement or None,
     )
-    board = desk.dashboard(reader_of(request), principal, flt)
+    board = desk.dashboard(reader_of(request), principal, flt, cap=PAGE_MARKER_CAP)
     caption = (
         f"Showing the {board.marker_cap} most recent."
         if board.markers_capped
         else "Every matching incident with a place is shown."
     )
     per_oblast = sorted(board.per_oblast, key=lambda o: (-o.incidents, o.oblast or ""))
+    period, counts = count_rows(board.per_day)
     return render(
         request,
         "dashboard.html",
@@ -80,6 +95,8 @@ def dashboard_page(
         per_oblast=per_oblast,
         recent=board.markers[:MAP_TABLE_ROWS],
         on_map=len(on_map(board.markers)),
+        period=period,
+        counts=counts,
         filters={
             "since": since,
             "until": until,

@@ -22,7 +22,7 @@ __all__ = ["DUE_SOON", "router"]
 router = APIRouter(include_in_schema=False)
 
 DUE_SOON = timedelta(hours=24)
-BOARD_LIMIT = 500  # the read service's maximum page
+BOARD_LIMIT = 100  # a page of the board; "More obligations" pages on
 STATUSES = ("open", "acknowledged", "done", "waived", "overdue")
 Text = Annotated[str, Query(max_length=200)]
 

@@ -121,7 +121,7 @@ def test_the_map_draws_markers_with_titles_violations_last_and_skips_points_abro
     drawn = re.findall(r'data-incident="([^"]+)"', svg)
     assert drawn == ["inc-b", "inc-a"]  # the violation on top
     assert 'class="marker violation"' in svg
-    assert "<title>violation: shelling, 2026-03-10 00:00 UTC, incident inc-a</title>" in svg
+    assert "<title>violation: shelling, 2026-03-10 00:00 UTC, inc-a</title>" in svg
     assert "1 more lie outside the map&#x27;s frame" in svg
     assert svg.count('<path class="oblast"') == 1
 

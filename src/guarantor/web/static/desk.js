@@ -112,7 +112,16 @@
     });
   }
 
+  function openIncident(event) {
+    var target = event.target;
+    var id = target && target.getAttribute ? target.getAttribute("data-incident") : null;
+    if (id) { window.location.assign("/incidents/" + encodeURIComponent(id)); }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("svg.map").forEach(function (map) {
+      map.addEventListener("click", openIncident);
+    });
     document.querySelectorAll("form.api-form").forEach(function (form) {
       form.addEventListener("submit", submit);
     });
