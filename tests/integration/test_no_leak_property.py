@@ -243,9 +243,9 @@ def test_the_world_is_interesting(world: World) -> None:
     assert cell.get("/api/obligations").json()["total"] > 0
     assert cell.get("/api/activations").json()["total"] > 0
     # fusion's contract, which the policy rests on: a visible incident's members are visible
-    for party in USER_PARTIES:
-        for incident_id in world.incidents_for(party):
-            assert world.members[incident_id] <= world.reports_for(party)
+    for user_party in USER_PARTIES:
+        for incident_id in world.incidents_for(user_party):
+            assert world.members[incident_id] <= world.reports_for(user_party)
 
 
 def _get(client: TestClient, path: str, **params: Any) -> Any:
