@@ -9,6 +9,18 @@ same record again gives the same line, hence the same report key, hence a duplic
 Besides the batch counts, the outcome gives the report key of each record (None when it was
 rejected), noted by a thin wrapper around the importer as its chunks pass (no second parse),
 and the batch's rejections and warnings (``ISSUE`` rows of the report store).
+
+**What the batch says it was.** The stored batch's ``file_name`` is ``description`` (e.g.
+``POST /api/reports by ana``), not the temporary file. With ``audited``, the import's audit
+entry (``reports.import``, subject the batch id, details the counts) is appended by the
+batch writer in the batch's own transaction, right before it commits: the batch and its
+audit entry are stored together or not at all.
+
+**What a party may learn.** :func:`as_seen_by` gives the outcome as a principal may see it:
+a record whose key was already held, by a report not released to the principal's party, is
+answered exactly like a record accepted now (its first occurrence counted as accepted, later
+ones of the same request as duplicates, as for a new report). The verification cell sees the
+true counts, which are also what the batch stores and audits.
 """
 
 from __future__ import annotations
@@ -16,18 +28,28 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import polars as pl
 
 from guarantor.evidence.reports import Source
 from guarantor.services.intake import BatchSummary, Geocoder, ingest
-from guarantor.services.intake_ports import Chunk, Importer, ReportStore
+from guarantor.services.intake_ports import BatchInfo, BatchWriter, Chunk, Importer, ReportStore
+from guarantor.services.security import Principal, released_to
 
-__all__ = ["RecordsOutcome", "ingest_records", "record_line"]
+__all__ = [
+    "AuditedReportStore",
+    "HeldReports",
+    "ImportAudit",
+    "RecordsOutcome",
+    "as_seen_by",
+    "ingest_records",
+    "record_line",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +57,35 @@ class RecordsOutcome:
     summary: BatchSummary
     report_keys: tuple[str | None, ...]  # per record, in request order; None: rejected
     issues: pl.DataFrame  # row_number, kind (rejected|warning), field, value, expected, fix, raw
+
+
+class AuditingBatchWriter(BatchWriter, Protocol):
+    def append_audit(
+        self, *, at: datetime, actor: str, action: str, subject: str, details: Mapping[str, Any]
+    ) -> None:
+        """Append an audit entry in the batch's transaction (stored only if the batch is)."""
+        ...
+
+
+class AuditedReportStore(ReportStore, Protocol):
+    """A report store whose batch writers append audit entries in the batch's transaction."""
+
+    def batch(self, info: BatchInfo) -> AbstractContextManager[AuditingBatchWriter]: ...
+
+
+class HeldReports(Protocol):
+    def holders(self, report_keys: Sequence[str]) -> dict[str, tuple[str, str | None]]:
+        """Report key -> (id of the batch that stored it, releasability), for stored keys."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ImportAudit:
+    """Who imports, when, and what else the ``reports.import`` entry records (e.g. the route)."""
+
+    actor: str
+    at: datetime
+    details: Mapping[str, Any] = field(default_factory=dict)
 
 
 def record_line(record: Mapping[str, Any]) -> str:
@@ -58,25 +109,96 @@ class _KeyRecorder:
             yield chunk
 
 
+class _AuditingWriter:
+    """The batch writer, appending the import's audit entry right before the batch commits."""
+
+    def __init__(self, inner: AuditingBatchWriter, batch_id: str, note: ImportAudit) -> None:
+        self.inner, self.batch_id, self.note = inner, batch_id, note
+
+    def ensure_sources(self, sources: list[Source]) -> None:
+        self.inner.ensure_sources(sources)
+
+    def write(
+        self, reports: pl.DataFrame, rejections: pl.DataFrame, warnings: pl.DataFrame
+    ) -> tuple[int, int]:
+        return self.inner.write(reports, rejections, warnings)
+
+    def commit(self, read: int, accepted: int, rejected: int, duplicate: int) -> None:
+        counts = {"read": read, "accepted": accepted, "rejected": rejected, "duplicate": duplicate}
+        self.inner.append_audit(
+            at=self.note.at,
+            actor=self.note.actor,
+            action="reports.import",
+            subject=self.batch_id,
+            details={**self.note.details, **counts},
+        )
+        self.inner.commit(read, accepted, rejected, duplicate)
+
+
+class _Described:
+    """The store as :func:`ingest` sees it: the batch is named by ``description``, and its
+    audit entry (if any) goes into its transaction."""
+
+    def __init__(self, store: AuditedReportStore, description: str, note: ImportAudit | None):
+        self.store, self.description, self.note = store, description, note
+
+    @contextmanager
+    def batch(self, info: BatchInfo) -> Iterator[BatchWriter]:
+        with self.store.batch(replace(info, file_name=self.description)) as writer:
+            yield writer if self.note is None else _AuditingWriter(writer, info.batch_id, self.note)
+
+    def known_sources(self) -> dict[str, Source]:
+        return self.store.known_sources()
+
+    def issues(self, batch_id: str) -> pl.DataFrame:
+        return self.store.issues(batch_id)
+
+
 def ingest_records(
     records: Sequence[Mapping[str, Any]],
     importer: Importer,
     source: Source,
-    store: ReportStore,
+    store: AuditedReportStore,
     geocoder: Geocoder,
     *,
     name: str = "api-reports",
+    description: str = "records sent over the API",
+    audited: ImportAudit | None = None,
     now: datetime | None = None,
 ) -> RecordsOutcome:
-    """Ingest ``records`` (canonical report fields) as one batch through :func:`ingest`."""
+    """Ingest ``records`` (canonical report fields) as one batch through :func:`ingest`; the
+    batch is stored as ``description``, audited in its transaction when ``audited`` is given."""
     with tempfile.TemporaryDirectory(prefix="guarantor-intake-") as folder:
         path = Path(folder) / f"{name}.jsonl"
         path.write_text("".join(record_line(r) + "\n" for r in records), encoding="utf-8")
         recorder = _KeyRecorder(importer)
-        summary = ingest(path, recorder, source, store, geocoder, now=now)
+        described = _Described(store, description, audited)
+        summary = ingest(path, recorder, source, described, geocoder, now=now)
+    summary = replace(summary, file_name=description)
     issues = store.issues(summary.batch_id)
     rejected = set(issues.filter(pl.col("kind") == "rejected")["row_number"].to_list())
     final = tuple(
         None if row in rejected else recorder.keys.get(row) for row in range(1, len(records) + 1)
     )
     return RecordsOutcome(summary, final, issues)
+
+
+def as_seen_by(outcome: RecordsOutcome, principal: Principal, held: HeldReports) -> RecordsOutcome:
+    """The outcome as ``principal`` may see it (see the module docstring): for a party, the
+    records whose key another batch had stored, as a report not released to it, are answered
+    like new reports. The verification cell, and a batch without duplicates, see it as is."""
+    summary = outcome.summary
+    if principal.party is None or summary.duplicate == 0:
+        return outcome
+    keys = list(dict.fromkeys(k for k in outcome.report_keys if k is not None))
+    hidden = sum(
+        1
+        for batch_id, marking in held.holders(keys).values()
+        if batch_id != summary.batch_id and not released_to(principal, marking)
+    )
+    if not hidden:
+        return outcome
+    shown = replace(
+        summary, accepted=summary.accepted + hidden, duplicate=summary.duplicate - hidden
+    )
+    return replace(outcome, summary=shown)

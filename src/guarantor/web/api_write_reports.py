@@ -11,7 +11,13 @@ The answer gives the batch counts (``read == accepted + rejected + duplicate``),
 of each record (null when rejected), and each rejection and warning with its ``location`` in
 the request body (``body.reports[3].lat``; ``body.lat`` for a single report). A batch holds at
 most :data:`MAX_BATCH` reports. Permission ``reports.write``; the import is audited
-(``reports.import``) after its batch is committed.
+(``reports.import``, with the true counts) in the batch's own transaction, and the batch is
+stored as ``POST /api/reports by USER``.
+
+A party user is never told that a report not released to its party is already held: such a
+record is answered exactly like a report accepted now (``accepted``, with its key), see
+:func:`guarantor.services.intake_records.as_seen_by`. The verification cell sees the true
+counts (``duplicate``).
 """
 
 from __future__ import annotations
@@ -23,11 +29,17 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from guarantor.evidence.reports import Source
-from guarantor.services import audit
-from guarantor.services.intake_records import RecordsOutcome, ingest_records
+from guarantor.services.intake_records import (
+    ImportAudit,
+    RecordsOutcome,
+    as_seen_by,
+    ingest_records,
+)
 from guarantor.services.security import Permission, Principal
+from guarantor.storage.report_holders import SqlReportHolders
+from guarantor.storage.report_store import SqlReportStore
 from guarantor.web.auth import requires
-from guarantor.web.deps import application_of, now, security_uow
+from guarantor.web.deps import application_of, now
 
 __all__ = ["MAX_BATCH", "BatchOut", "ReportIn", "router"]
 
@@ -133,30 +145,28 @@ def _take(
     request: Request, principal: Principal, records: list[dict[str, Any]], batch: bool
 ) -> BatchOut:
     application = application_of(request)
-    store = application.report_store()
+    store = SqlReportStore(application.engine)  # its batch writer audits in the batch
     source = store.known_sources().get(DEFAULT_SOURCE.id, DEFAULT_SOURCE)
     importer = application.importer(application.settings.data_dir, "canonical_jsonl", None)
-    outcome = ingest_records(records, importer, source, store, application.geocoder(), now=now())
+    actor = principal.username or f"user {principal.user_id}"
+    stored = ingest_records(
+        records,
+        importer,
+        source,
+        store,
+        application.geocoder(),
+        description=f"POST {request.url.path} by {actor}",
+        audited=ImportAudit(actor, now(), {"route": request.url.path}),
+        now=now(),
+    )
+    outcome = as_seen_by(stored, principal, SqlReportHolders(application.engine))
     summary = outcome.summary
-    counts = {
-        "read": summary.read,
-        "accepted": summary.accepted,
-        "rejected": summary.rejected,
-        "duplicate": summary.duplicate,
-    }
-    with security_uow(request) as uow:
-        audit.append(
-            uow.audit,
-            at=now(),
-            actor=principal.username or f"user {principal.user_id}",
-            action="reports.import",
-            subject=summary.batch_id,
-            details={"route": request.url.path, **counts},
-        )
-        uow.commit()
     return BatchOut(
         batch_id=summary.batch_id,
-        **counts,
+        read=summary.read,
+        accepted=summary.accepted,
+        rejected=summary.rejected,
+        duplicate=summary.duplicate,
         report_keys=list(outcome.report_keys),
         rejections=_issues(outcome, "rejected", batch),
         warnings=_issues(outcome, "warning", batch),
