@@ -5,7 +5,6 @@ changed between two versions (``/agreements/{id}/diff``). The same use cases as
 
 from __future__ import annotations
 
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -16,10 +15,10 @@ from fastapi.responses import HTMLResponse
 from guarantor.agreement.canonical import content_hash
 from guarantor.agreement.diff import diff_versions
 from guarantor.agreement.loader import LoadedAgreement
-from guarantor.errors import Location, NotFound, Problem
+from guarantor.errors import NotFound
 from guarantor.services import agreements as svc
 from guarantor.web.deps import application_of
-from guarantor.web.pages_common import SignedIn, agreement_ids
+from guarantor.web.pages_common import SignedIn, agreement_ids, parse_day
 from guarantor.web.templating import render
 
 __all__ = ["router"]
@@ -51,18 +50,6 @@ def _agreement(request: Request, agreement_id: str) -> LoadedAgreement:
     return _load(str(folder), _stamp(folder))
 
 
-def _day(text: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise NotFound(
-            f"'{text}' is not a day",
-            problems=(Problem(Location("query", field="as_of"), text, "YYYY-MM-DD", "pick a day"),),
-        ) from exc
-
-
 @router.get("/agreements", response_class=HTMLResponse)
 def agreements_page(request: Request, principal: SignedIn) -> HTMLResponse:
     loaded = [_agreement(request, i) for i in agreement_ids(application_of(request).agreements_dir)]
@@ -79,7 +66,7 @@ def agreement_page(
     as_of: Annotated[str, Query(max_length=10)] = "",
 ) -> HTMLResponse:
     loaded = _agreement(request, agreement_id)
-    view = svc.in_force(loaded, version or None, _day(as_of))
+    view = svc.in_force(loaded, version or None, parse_day(as_of, "as_of"))
     shown = view.version
     return render(
         request,

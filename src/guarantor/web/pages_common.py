@@ -25,6 +25,7 @@ __all__ = [
     "agreement_ids",
     "day_start",
     "incident_types",
+    "parse_day",
     "reader_of",
 ]
 
@@ -36,13 +37,12 @@ def reader_of(request: Request) -> DeskReader:
     return SqlDeskReader(application_of(request).engine)
 
 
-def day_start(text: str | None, name: str, *, next_day: bool = False) -> datetime | None:
-    """``YYYY-MM-DD`` from a filter form as 00:00 UTC of that day (of the next day for an
-    inclusive ``until``); empty is None."""
+def parse_day(text: str | None, name: str) -> date | None:
+    """``YYYY-MM-DD`` from a form field; empty is None; anything else is refused (422)."""
     if not text:
         return None
     try:
-        day = date.fromisoformat(text)
+        return date.fromisoformat(text)
     except ValueError as exc:
         raise FilterInvalid(
             f"the filter '{name}' is '{text}', not a date; expected YYYY-MM-DD",
@@ -55,6 +55,14 @@ def day_start(text: str | None, name: str, *, next_day: bool = False) -> datetim
                 ),
             ),
         ) from exc
+
+
+def day_start(text: str | None, name: str, *, next_day: bool = False) -> datetime | None:
+    """A day from a filter form as 00:00 UTC of that day (of the next day for an inclusive
+    ``until``); empty is None."""
+    day = parse_day(text, name)
+    if day is None:
+        return None
     moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
     return moment + timedelta(days=1) if next_day else moment
 
