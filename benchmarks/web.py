@@ -1,0 +1,416 @@
+"""The desk under load: ``GET /api/dashboard`` and ``GET /api/incidents`` (first and next pages)
+with 1,000,000 reports in SQLite and 50 concurrent signed-in users, on loopback only.
+
+    .venv/bin/python benchmarks/web.py [--reports 1000000] [--users 50] [--seconds 30]
+        [--think-ms 1000] [--rebuild] [--profile]
+
+1. The database (cached in ``var/bench/web-<N>.db``; reused while its stamp matches, rebuilt
+   with ``--rebuild``): ``scripts/generate_reports.py`` writes N realistic canonical reports
+   (deterministic, seed 7; 85 % PUBLIC, the rest REL TO or INTERNAL markings), then the
+   product's own use cases store the shipped agreements, ingest the file, fuse the reports
+   into incidents and replay Minsk over them, and 50 users are added: 10 of the verification
+   cell (analysts) and 40 of parties (ua and ru liaisons, us and de viewers).
+2. ``guarantor serve --load never`` starts on 127.0.0.1 on a free port in a subprocess (one
+   uvicorn process, as the main job runs it; log level WARNING so that access lines are not
+   written to the terminal).
+3. Every user signs in (``POST /api/session``) with its own ``httpx.AsyncClient``, then, until
+   the time is up, repeats: the dashboard (``?agreement=minsk-2015``), the first page of
+   incidents, and two next pages through ``next_cursor``, waiting a random think time
+   (uniform 0 to 2 x ``--think-ms``) before each request. ``--think-ms 0`` is a closed loop:
+   every user asks again the moment it has an answer (the server's saturation).
+4. Prints per endpoint the requests, requests per second, p50, p90, p99 and max latency and
+   the errors (any status but 200, and any transport error or timeout), against the goal:
+   p99 under 300 ms and zero errors. ``--profile`` then profiles one dashboard and one
+   incident-list request in-process (cProfile, top functions by cumulative time).
+
+Nothing here asserts; it prints figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+BENCH = REPO / "var" / "bench"
+GENERATOR = REPO / "scripts" / "generate_reports.py"
+SEED = 7
+STAMP_VERSION = 1
+PASSWORD = "bench-password-not-for-use"
+GOAL_P99_MS = 300.0
+PARTY_USERS = (("ua", "liaison"), ("ru", "liaison"), ("us", "viewer"), ("de", "viewer"))
+NEXT_PAGES = 2
+
+
+# --- the database ---------------------------------------------------------------------------
+
+
+def db_path(reports: int) -> Path:
+    return BENCH / f"web-{reports}.db"
+
+
+def stamp_of(reports: int) -> dict[str, Any]:
+    return {"version": STAMP_VERSION, "reports": reports, "seed": SEED}
+
+
+def usernames(users: int) -> list[tuple[str, str | None, str]]:
+    """(username, party, role) of every benchmark user: a fifth of the cell, the rest parties."""
+    cell = max(1, users // 5)
+    made: list[tuple[str, str | None, str]] = [
+        (f"cell{i:02d}", None, "analyst") for i in range(cell)
+    ]
+    for i in range(users - cell):
+        party, role = PARTY_USERS[i % len(PARTY_USERS)]
+        made.append((f"{party}{i:02d}", party, role))
+    return made
+
+
+def build(reports: int, users: int) -> None:
+    """Build the benchmark database in a child process (its memory goes when it ends)."""
+    path = db_path(reports)
+    for stale in (path, path.with_suffix(".db-wal"), path.with_suffix(".db-shm")):
+        stale.unlink(missing_ok=True)
+    BENCH.mkdir(parents=True, exist_ok=True)
+    csv = BENCH / f"reports-{reports}-seed{SEED}.csv"
+    if not csv.is_file():
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, str(GENERATOR), "--rows", str(reports), "--seed", str(SEED),
+             "--out", str(csv)],
+            check=True,
+        )  # fmt: skip
+        print(f"  generated {csv.name} in {time.perf_counter() - started:.1f} s", flush=True)
+    subprocess.run(
+        [sys.executable, __file__, "--build-child", str(reports), "--users", str(users)],
+        check=True,
+    )
+    path.with_suffix(".json").write_text(json.dumps(stamp_of(reports) | {"users": users}))
+
+
+def build_child(reports: int, users: int) -> None:
+    from guarantor.bootstrap.app import build_application
+    from guarantor.evidence.reports import Source
+    from guarantor.services import agreements, incidents
+    from guarantor.services import users as user_service
+    from guarantor.services.intake import ingest
+    from guarantor.storage.security_store import SqlSecurityUnitOfWork
+
+    csv = BENCH / f"reports-{reports}-seed{SEED}.csv"
+    app = build_application(
+        database_url=f"sqlite:///{db_path(reports)}",
+        data_dir=BENCH,
+        agreements_dir=REPO / "agreements",
+    )
+    app.migrate()
+
+    def step(title: str, began: float) -> None:
+        print(f"  {title} in {time.perf_counter() - began:.1f} s", flush=True)
+
+    began = time.perf_counter()
+    loaded = {}
+    for folder in agreements.shipped_folders(app.agreements_dir):
+        loaded[folder.name] = agreements.load_agreement_folder(folder)
+        agreements.store_agreement(app.unit_of_work, loaded[folder.name])
+    step("stored the shipped agreements", began)
+    began = time.perf_counter()
+    summary = ingest(
+        csv,
+        app.importer(csv, None, None),
+        Source("bench", "bench", "patrol", "B"),
+        app.report_store(),
+        app.geocoder(),
+    )
+    step(f"ingested {summary.accepted:,} reports ({summary.duplicate:,} duplicates)", began)
+    began = time.perf_counter()
+    run = incidents.fuse_all(app.report_source(), app.incident_store())
+    step(f"fused {run.reports:,} reports into {run.incidents:,} incidents", began)
+    began = time.perf_counter()
+    replay = incidents.replay_minsk(app.report_source(), app.incident_store(), loaded["minsk-2015"])
+    step(f"replayed minsk-2015: {replay.violations:,} violations", began)
+    began = time.perf_counter()
+    passwords = user_service.Passwords()
+    for username, party, role in usernames(users):
+        user_service.add_user(
+            SqlSecurityUnitOfWork(app.engine),
+            passwords,
+            username=username,
+            party=party,
+            roles=[role],
+            password=PASSWORD,
+            actor="benchmarks/web.py",
+            now=datetime.now(UTC),
+        )
+    step(f"added {users} users", began)
+
+
+def ensure_database(reports: int, users: int, rebuild: bool) -> Path:
+    path = db_path(reports)
+    stamp = path.with_suffix(".json")
+    want = stamp_of(reports) | {"users": users}
+    cached = path.is_file() and stamp.is_file() and json.loads(stamp.read_text()) == want
+    if cached and not rebuild:
+        print(f"reusing {path.relative_to(REPO)} ({path.stat().st_size / 1e9:.2f} GB)")
+        return path
+    print(f"building {path.relative_to(REPO)} with {reports:,} reports ...", flush=True)
+    started = time.perf_counter()
+    build(reports, users)
+    print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
+    return path
+
+
+# --- the server -----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def start_server(path: Path, port: int) -> subprocess.Popen[bytes]:
+    env = os.environ | {
+        "GUARANTOR_DATABASE_URL": f"sqlite:///{path}",
+        "GUARANTOR_DATA_DIR": str(BENCH),
+        "GUARANTOR_AGREEMENTS_DIR": str(REPO / "agreements"),
+        "GUARANTOR_SECRET_KEY": secrets.token_urlsafe(48),
+        "GUARANTOR_LOG_LEVEL": "WARNING",
+        "GUARANTOR_ENVIRONMENT": "development",
+    }
+    command = [str(REPO / ".venv" / "bin" / "guarantor"), "serve", "--host", "127.0.0.1",
+               "--port", str(port), "--load", "never"]  # fmt: skip
+    server = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server exited with {server.returncode}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200:
+                return server
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    server.terminate()
+    raise SystemExit("the server did not answer /api/health within 120 s")
+
+
+# --- the load -------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    examples: list[str] = field(default_factory=list)
+
+
+async def sign_in(client: httpx.AsyncClient, username: str) -> None:
+    token = (await client.get("/api/session")).json()["csrf_token"]
+    response = await client.post(
+        "/api/session",
+        json={"username": username, "password": PASSWORD},
+        headers={"X-CSRF-Token": token},
+    )
+    response.raise_for_status()
+
+
+async def timed(
+    client: httpx.AsyncClient, tally: Tally, name: str, path: str, params: dict[str, Any]
+) -> dict[str, Any] | None:
+    started = time.perf_counter()
+    try:
+        response = await client.get(path, params=params)
+    except httpx.HTTPError as exc:
+        tally.errors[name] += 1
+        tally.examples.append(f"{name}: {type(exc).__name__} {exc}")
+        return None
+    tally.latencies[name].append(time.perf_counter() - started)
+    if response.status_code != 200:
+        tally.errors[name] += 1
+        tally.examples.append(f"{name}: {response.status_code} {response.text[:200]}")
+        return None
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def one_user(client: httpx.AsyncClient, tally: Tally, end: float, think: float) -> None:
+    """One user's loop until ``end``: the dashboard, then incidents and their next pages."""
+
+    async def pause() -> None:
+        if think:
+            await asyncio.sleep(random.uniform(0, 2 * think))
+
+    while time.perf_counter() < end:
+        await pause()
+        await timed(client, tally, "GET /api/dashboard", "/api/dashboard",
+                    {"agreement": "minsk-2015"})  # fmt: skip
+        await pause()
+        page = await timed(client, tally, "GET /api/incidents", "/api/incidents", {})
+        for _ in range(NEXT_PAGES):
+            cursor = page and page.get("next_cursor")
+            if not cursor or time.perf_counter() >= end:
+                break
+            await pause()
+            page = await timed(client, tally, "GET /api/incidents?cursor= (next pages)",
+                               "/api/incidents", {"cursor": cursor})  # fmt: skip
+
+
+async def load(base: str, users: int, seconds: float, think: float) -> tuple[Tally, float]:
+    """Sign every user in (Argon2id checks, before the clock), then run them all at once."""
+    tally = Tally()
+    limits = httpx.Limits(max_connections=4, max_keepalive_connections=4)
+    clients = [httpx.AsyncClient(base_url=base, timeout=30, limits=limits) for _ in range(users)]
+    try:
+        names = [name for name, _, _ in usernames(users)]
+        await asyncio.gather(*(sign_in(c, n) for c, n in zip(clients, names, strict=True)))
+        began = time.perf_counter()
+        await asyncio.gather(*(one_user(c, tally, began + seconds, think) for c in clients))
+        return tally, time.perf_counter() - began
+    finally:
+        await asyncio.gather(*(c.aclose() for c in clients))
+
+
+def report(tally: Tally, elapsed: float, users: int, reports: int, think: float) -> None:
+    print(
+        f"\n{users} users, {reports:,} reports, {elapsed:.1f} s, think time "
+        f"{think * 1000:.0f} ms mean (uniform 0 to {2 * think * 1000:.0f} ms)"
+    )
+    header = f"{'endpoint':44} {'requests':>8} {'req/s':>7} {'p50 ms':>8} {'p90 ms':>8} "
+    print(header + f"{'p99 ms':>8} {'max ms':>8} {'errors':>6}")
+    worst = 0.0
+    total = errors = 0
+    for name in sorted(set(tally.latencies) | set(tally.errors)):
+        ms = np.asarray(tally.latencies.get(name, [0.0])) * 1000
+        p50, p90, p99 = np.percentile(ms, [50, 90, 99])
+        count = len(tally.latencies.get(name, []))
+        total += count
+        errors += tally.errors.get(name, 0)
+        worst = max(worst, float(p99))
+        print(
+            f"{name:44} {count:8d} {count / elapsed:7.1f} {p50:8.1f} {p90:8.1f} {p99:8.1f} "
+            f"{ms.max():8.1f} {tally.errors.get(name, 0):6d}"
+        )
+    print(f"{'all':44} {total:8d} {total / elapsed:7.1f}")
+    verdict = "met" if worst < GOAL_P99_MS and errors == 0 else "MISSED"
+    print(
+        f"goal p99 < {GOAL_P99_MS:.0f} ms and 0 errors: {verdict} (worst p99 {worst:.1f} ms, "
+        f"{errors} error(s))"
+    )
+    for example in tally.examples[:5]:
+        print(f"  error: {example}")
+
+
+# --- profile --------------------------------------------------------------------------------
+
+
+def profile(path: Path) -> None:
+    """One dashboard and one incident list, as a cell user and as a party user, through the
+    read service the routes call: cProfile's top functions and every SQL statement's time."""
+    import cProfile
+    import pstats
+
+    import sqlalchemy as sa
+
+    from guarantor.services import desk
+    from guarantor.services.desk_views import IncidentFilter
+    from guarantor.services.security import Principal
+    from guarantor.services.users import principal_of
+    from guarantor.storage.desk_store import SqlDeskReader
+    from guarantor.storage.engine import make_engine
+    from guarantor.storage.security_store import SqlSecurityUnitOfWork
+
+    engine = make_engine(f"sqlite:///{path}")
+    statements: list[tuple[float, str]] = []
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        conn.info["started"] = time.perf_counter()
+
+    @sa.event.listens_for(engine, "after_cursor_execute")
+    def _after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        took = time.perf_counter() - conn.info["started"]
+        statements.append((took, " ".join(statement.split())[:150]))
+
+    reader = SqlDeskReader(engine)
+
+    def dashboard(principal: Principal) -> object:
+        return desk.dashboard(reader, principal, IncidentFilter(agreement_id="minsk-2015"))
+
+    def incidents(principal: Principal) -> object:
+        return desk.list_incidents(reader, principal, IncidentFilter(), None, desk.DEFAULT_LIMIT)
+
+    calls = {"dashboard?agreement=minsk-2015": dashboard, "incidents (first page)": incidents}
+    party_user = next(name for name, party, _ in usernames(50) if party == "ua")
+    for username in ("cell00", party_user):
+        with SqlSecurityUnitOfWork(engine, read_only=True) as uow:
+            record = uow.users.by_username(username)
+        assert record is not None, f"no user {username} in {path}"
+        principal = principal_of(record)
+        for name, call in calls.items():
+            call(principal)  # warm the page cache
+            statements.clear()
+            profiler = cProfile.Profile()
+            started = time.perf_counter()
+            profiler.enable()
+            call(principal)
+            profiler.disable()
+            took = (time.perf_counter() - started) * 1000
+            print(f"\n--- {username} {name}: {took:.0f} ms in the read service; SQL:")
+            for seconds, statement in sorted(statements, reverse=True)[:6]:
+                print(f"  {seconds * 1000:8.1f} ms  {statement}")
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(8)
+
+
+# --- main -----------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reports", type=int, default=1_000_000)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=30.0, help="length of the load")
+    parser.add_argument("--think-ms", type=float, default=1000.0, help="mean think time")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the cached database")
+    parser.add_argument("--profile", action="store_true", help="profile one request of each")
+    parser.add_argument("--build-child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.build_child:
+        build_child(args.build_child, args.users)
+        return 0
+    path = ensure_database(args.reports, args.users, args.rebuild)
+    port = free_port()
+    server = start_server(path, port)
+    try:
+        print(
+            f"server on http://127.0.0.1:{port} (pid {server.pid}); signing in {args.users} users"
+        )
+        tally, elapsed = asyncio.run(
+            load(f"http://127.0.0.1:{port}", args.users, args.seconds, args.think_ms / 1000)
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    report(tally, elapsed, args.users, args.reports, args.think_ms / 1000)
+    if args.profile:
+        profile(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
