@@ -22,25 +22,23 @@ import polars as pl
 from guarantor.agreement.fields import INCIDENT_FIELDS
 from guarantor.agreement.model import ResolvedVersion
 from guarantor.scenarios.activations import activations_frame
-from guarantor.scenarios.explain import GRADES, incident_entry_expr
 from guarantor.scenarios.frame import prepare_incidents
 from guarantor.scenarios.obligations import obligations_frame
 from guarantor.scenarios.polars_target import (
     column_of,
-    near_column,
-    near_position_column,
     predicate,
 )
-from guarantor.scenarios.positions import add_position_columns, near_json_expr, position_index
+from guarantor.scenarios.positions import add_position_columns, position_index
 from guarantor.scenarios.program import (
     FIXED_POINT,
     RevisionProgram,
     VersionProgram,
     compile_version,
 )
-from guarantor.scenarios.results import VIOLATION_SCHEMA, Results, empty
+from guarantor.scenarios.results import Results
+from guarantor.scenarios.violations import violations_frame
 from guarantor.scenarios.windows import evaluate_windows
-from guarantor.scenarios.zones import add_zone_columns, zone_index, zone_uses
+from guarantor.scenarios.zones import add_zone_columns, zone_index, zone_limits, zone_uses
 
 __all__ = ["evaluate_batch", "evaluate_prepared", "matched_rows"]
 
@@ -67,12 +65,13 @@ def evaluate_prepared(program: VersionProgram, frame: pl.DataFrame) -> Results:
         return Results.empty(program.notes)
     uses = zone_uses(program.predicates)
     if uses:
-        frame = add_zone_columns(frame, zone_index(program.version, program.zones), uses)
+        index = zone_index(program.version, program.zones)
+        frame = add_zone_columns(frame, index, uses, zone_limits(program.predicates))
     if program.near_parties:
         positions = position_index(program.version, program.near_parties)
         frame = add_position_columns(frame, positions)
     matches = matched_rows(program, frame)
-    violations = _violations(program, frame, matches)
+    violations = violations_frame(program, frame, matches)
     windowed = [(r, rows) for r, rows in matches if r.window is not None]
     plain = [(r, rows) for r, rows in matches if r.rule.kind == "scenario" and r.window is None]
     result = evaluate_windows(
@@ -107,42 +106,6 @@ def matched_rows(
             parts.append(matched.astype(np.int64) + low)
         found.append((revision, np.concatenate(parts)))
     return found
-
-
-def _violations(
-    program: VersionProgram,
-    frame: pl.DataFrame,
-    matches: list[tuple[RevisionProgram, np.ndarray]],
-) -> pl.DataFrame:
-    pieces = []
-    entry = incident_entry_expr().struct.json_encode()
-    near_columns = [
-        name
-        for party in program.near_parties
-        for name in (near_column(party), near_position_column(party))
-    ]
-    needed = frame.select("incident_id", "time", "_t", *GRADES, *near_columns)
-    for revision, rows in matches:
-        if revision.rule.kind != "violation" or not len(rows):
-            continue
-        prefix = '{"kind":"violation",' + revision.header_json + ',"incident":'
-        near = revision.rule.near
-        tail = [near_json_expr(near, revision.near_labels)] if near is not None else []
-        pieces.append(
-            needed[rows].select(
-                "incident_id",
-                pl.lit(revision.rule_id).alias("rule_id"),
-                pl.lit(revision.revision).alias("revision"),
-                pl.lit(revision.rule.clause).alias("clause"),
-                pl.lit(program.version_id).alias("version_id"),
-                pl.lit(program.version_hash).alias("version_hash"),
-                "time",
-                pl.concat_str([pl.lit(prefix), entry, *tail, pl.lit("}")]).alias("explanation"),
-            )
-        )
-    if not pieces:
-        return empty(VIOLATION_SCHEMA)
-    return pl.concat(pieces).sort("time", "incident_id", "rule_id", "revision")
 
 
 def _group_ids(

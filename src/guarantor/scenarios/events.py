@@ -23,6 +23,7 @@ from guarantor.scenarios.program import ObligationSpec, RevisionProgram, Version
 from guarantor.scenarios.results import Results, frame_of
 
 __all__ = [
+    "EXPLAINED",
     "Kind",
     "LiveResults",
     "StreamEvent",
@@ -61,6 +62,11 @@ class StreamEvent:
         return f"StreamEvent({self.action} {self.kind} {self.key})"
 
 
+EXPLAINED = "_explained"
+"""Record key of the violation explanations prepared for it (revision index -> JSON text)
+when it arrived in a frame; the same text ``violation_json`` would write."""
+
+
 def violation_key(incident_id: str, rule_id: str, revision: str) -> str:
     return f"{incident_id}|{rule_id}|{revision}"
 
@@ -76,7 +82,8 @@ def violation_row(
         "version_id": program.version_id,
         "version_hash": program.version_hash,
         "time": us_to_datetime(record["_t"]),
-        "explanation": violation_json(revision, record),
+        "explanation": record.get(EXPLAINED, {}).get(revision.index)
+        or violation_json(revision, record),
     }
 
 

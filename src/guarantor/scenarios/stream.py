@@ -51,11 +51,15 @@ from guarantor.scenarios.frame import normalise_record, prepare_incidents
 from guarantor.scenarios.obligations import activation_id
 from guarantor.scenarios.partition import Activation, Partition, Record
 from guarantor.scenarios.polars_target import column_of
-from guarantor.scenarios.polars_target import predicate as polars_predicate
 from guarantor.scenarios.positions import add_position_columns, position_index
 from guarantor.scenarios.program import RevisionProgram, compile_version
+from guarantor.scenarios.stream_frames import (
+    attach_violation_explanations,
+    matches_by_row,
+    predicate_masks,
+)
 from guarantor.scenarios.stream_target import predicate
-from guarantor.scenarios.zones import add_zone_columns, zone_index, zone_uses
+from guarantor.scenarios.zones import add_zone_columns, zone_index, zone_limits, zone_uses
 
 __all__ = ["LiveResults", "StreamEvaluator", "StreamEvent"]
 
@@ -77,6 +81,7 @@ class StreamEvaluator:
         self._index = RuleIndex(self.program)
         self._uses = zone_uses(self.program.predicates)
         self._zones = zone_index(version, self.program.zones) if self._uses else None
+        self._limits = zone_limits(self.program.predicates)
         self._places: dict[tuple[float | None, float | None], dict[str, Any]] = {}
         parties = self.program.near_parties
         self._positions = position_index(version, parties) if parties else None
@@ -136,36 +141,23 @@ class StreamEvaluator:
         if prepared.is_empty():
             return []
         if self._zones is not None:
-            prepared = add_zone_columns(prepared, self._zones, self._uses)
+            prepared = add_zone_columns(prepared, self._zones, self._uses, self._limits)
         if self._positions is not None:
             prepared = add_position_columns(prepared, self._positions)
         identities = prepared["incident_id"].to_list()
         times = prepared["_t"].to_list()
         self._refuse_late_rows(identities, times)
-        matched = self._vector_matches(prepared)
+        masks = predicate_masks(self.program, prepared)
+        matched = matches_by_row(masks)
         columns = [c for c in prepared.columns if c != "time"]
         rows = sorted(matched)
         full = dict(zip(rows, prepared[rows].select(columns).to_dicts(), strict=True))
+        attach_violation_explanations(self.program, prepared, masks, full)
         events: list[StreamEvent] = []
         for row, (identity, time_us) in enumerate(zip(identities, times, strict=True)):
             record = full.get(row) or {"incident_id": identity, "_t": time_us}
             events.extend(self._push(record, matched.get(row, ())))
         return events
-
-    def _vector_matches(self, prepared: pl.DataFrame) -> dict[int, list[int]]:
-        """Row -> the predicates true on it, evaluated over the frame by the batch target."""
-        predicates = self.program.predicates
-        masks = (
-            prepared.lazy()
-            .with_columns(polars_predicate(n).alias(f"_p{i}") for i, n in enumerate(predicates))
-            .select(f"_p{i}" for i in range(len(predicates)))
-            .collect()
-        )
-        matched: dict[int, list[int]] = {}
-        for index in range(masks.width):
-            for row in masks.to_series(index).arg_true().to_list():
-                matched.setdefault(row, []).append(index)
-        return matched
 
     def _push(self, record: Record, matched: Sequence[int] | None) -> list[StreamEvent]:
         identity, time_us = record["incident_id"], record["_t"]
@@ -176,6 +168,11 @@ class StreamEvaluator:
                 self._max_seen = time_us
             self._evict()
             return []
+        if matched is not None and identity not in self._incidents:
+            segment, _ = self._index.candidates(record, known=matched)
+            revisions = [r for index in matched for r in segment.get(index, ())]
+            if all(r.window is None for r in revisions):
+                return self._push_plain(record, revisions)
         before: dict[_Change, object] = {}
         after: dict[_Change, object] = {}
 
@@ -197,6 +194,25 @@ class StreamEvaluator:
             self._max_seen = record["_t"]
         self._evict()
         return self._events(before, after)
+
+    def _push_plain(self, record: Record, revisions: list[RevisionProgram]) -> list[StreamEvent]:
+        """A new incident whose matches have no window: it only issues its own results (the
+        general path would find the same, with nothing to retract and no window to re-run)."""
+        identity, time_us = record["incident_id"], record["_t"]
+        self._incidents[identity] = record
+        heapq.heappush(self._heap, (time_us, identity))
+        held: list[tuple[_Change, object]] = [
+            (self._plain_key(r, record), (r, record)) for r in revisions
+        ]
+        self._results[identity] = held
+        self._members[identity] = []
+        if self._max_seen is None or time_us > self._max_seen:
+            self._max_seen = time_us
+        self._evict()
+        events: list[StreamEvent] = []
+        for key, source in sorted(held, key=lambda item: item[0]):
+            events.extend(self._event("issue", key, source))
+        return events
 
     # -- adding and removing ----------------------------------------------------------------
 
@@ -242,7 +258,7 @@ class StreamEvaluator:
         if values is None:
             if len(self._places) >= _PLACE_CACHE:
                 self._places.clear()
-            values = self._zones.point(self._uses, place[0], place[1])
+            values = self._zones.point(self._uses, place[0], place[1], self._limits)
             self._places[place] = values
         record.update(values)
         return record

@@ -7,6 +7,13 @@ equidistant projection centred on the zone, the same projection
 and a 25-km buffer of ``z`` agree; a place inside the zone is at distance 0. A place
 without coordinates has null for both. Both targets call the same vectorised functions
 (the stream on one point at a time, cached), so their values are bitwise equal.
+
+Cost: a point outside a zone's bounding box is outside it without a polygon test. When every
+predicate reads ``distance_km(z)`` only to compare it with ``<=`` or ``<`` against constants
+(``within_km`` and geofence blocks compile to that), the distance is computed exactly only
+for places whose cheap lower bound (flat-earth distance to the bounding box) is within 1.2
+times the largest radius; the others get +inf, beyond every radius tested (the distance
+columns are internal to evaluation and never shown).
 """
 
 from __future__ import annotations
@@ -28,7 +35,14 @@ from guarantor.scenarios import ir
 from guarantor.scenarios.errors import RuleCompileError
 from guarantor.scenarios.polars_target import zone_column, zone_inside_column
 
-__all__ = ["ZoneIndex", "ZoneUse", "add_zone_columns", "zone_index", "zone_uses"]
+__all__ = [
+    "ZoneIndex",
+    "ZoneUse",
+    "add_zone_columns",
+    "zone_index",
+    "zone_limits",
+    "zone_uses",
+]
 
 ZoneUse = tuple[str, str]  # (zone id, "inside" | "distance")
 
@@ -45,11 +59,40 @@ def zone_uses(predicates: Iterable[ir.Node]) -> tuple[ZoneUse, ...]:
     return tuple(sorted(found))
 
 
+def zone_limits(predicates: Iterable[ir.Node]) -> dict[str, float]:
+    """Zones whose distance is only ever compared ``<=``/``<`` a constant, with the largest
+    such constant: beyond it the exact distance cannot change any predicate."""
+    limits: dict[str, float] = {}
+    bounded: set[int] = set()
+    everywhere: set[str] = set()
+    for predicate in predicates:
+        for node in ir.walk(predicate):
+            if isinstance(node, ir.ZoneDistance):
+                everywhere.add(node.zone)
+            elif (
+                isinstance(node, ir.Compare)
+                and node.op in ("<=", "<")
+                and isinstance(node.left, ir.ZoneDistance)
+                and isinstance(node.right, ir.Const)
+                and isinstance(node.right.value, int | float)
+                and not isinstance(node.right.value, bool)
+            ):
+                zone = node.left.zone
+                limits[zone] = max(limits.get(zone, 0.0), float(node.right.value))
+                bounded.add(id(node.left))
+    for predicate in predicates:
+        for node in ir.walk(predicate):
+            if isinstance(node, ir.ZoneDistance) and id(node) not in bounded:
+                limits.pop(node.zone, None)
+    return {zone: km for zone, km in limits.items() if zone in everywhere}
+
+
 @dataclass(frozen=True, slots=True)
 class _Zone:
     geometry: BaseGeometry
     projected: BaseGeometry
     forward: Transformer
+    bounds: tuple[float, float, float, float]  # lon/lat bounding box
 
 
 class ZoneIndex:
@@ -66,7 +109,8 @@ class ZoneIndex:
             projected = shapely.transform(geometry, lambda xy, f=forward: _apply(f, xy))
             shapely.prepare(geometry)
             shapely.prepare(projected)
-            self._zones[zone_id] = _Zone(geometry, projected, forward)
+            bounds = tuple(float(b) for b in geometry.bounds)
+            self._zones[zone_id] = _Zone(geometry, projected, forward, bounds)  # type: ignore[arg-type]
 
     def __contains__(self, zone_id: object) -> bool:
         return zone_id in self._zones
@@ -74,17 +118,28 @@ class ZoneIndex:
     def inside(self, zone_id: str, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
         """True inside the zone; False outside or without coordinates (see ``known``)."""
         zone = self._zones[zone_id]
-        result: np.ndarray = shapely.contains_xy(zone.geometry, lons, lats)
+        west, south, east, north = zone.bounds
+        boxed = np.flatnonzero((lons >= west) & (lons <= east) & (lats >= south) & (lats <= north))
+        result = np.zeros(lons.shape, dtype=bool)
+        if len(boxed):
+            result[boxed] = shapely.contains_xy(zone.geometry, lons[boxed], lats[boxed])
         return result
 
-    def distance_km(self, zone_id: str, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
-        """Kilometres to the zone (0 inside); NaN without coordinates."""
+    def distance_km(
+        self, zone_id: str, lons: np.ndarray, lats: np.ndarray, limit: float | None = None
+    ) -> np.ndarray:
+        """Kilometres to the zone (0 inside); NaN without coordinates; with ``limit``, +inf
+        for places that are certainly farther than ``limit``."""
         zone = self._zones[zone_id]
         known = ~(np.isnan(lons) | np.isnan(lats))
         result = np.full(lons.shape, np.nan)
         inside = self.inside(zone_id, lons, lats) & known
         result[inside] = 0.0
         outside = known & ~inside
+        if limit is not None:
+            reach = _within_reach(zone.bounds, limit, lons, lats)
+            result[outside & ~reach] = np.inf
+            outside &= reach
         if outside.any():
             x, y = zone.forward.transform(lons[outside], lats[outside])
             points = shapely.points(np.asarray(x), np.asarray(y))
@@ -92,7 +147,11 @@ class ZoneIndex:
         return result
 
     def values(
-        self, uses: tuple[ZoneUse, ...], lons: np.ndarray, lats: np.ndarray
+        self,
+        uses: tuple[ZoneUse, ...],
+        lons: np.ndarray,
+        lats: np.ndarray,
+        limits: Mapping[str, float] | None = None,
     ) -> dict[str, np.ndarray]:
         """The zone columns for known coordinates: bool arrays (inside), float (distance)."""
         out: dict[str, np.ndarray] = {}
@@ -100,17 +159,46 @@ class ZoneIndex:
             if kind == "inside":
                 out[zone_inside_column(zone_id)] = self.inside(zone_id, lons, lats)
             else:
-                out[zone_column(zone_id)] = self.distance_km(zone_id, lons, lats)
+                limit = (limits or {}).get(zone_id)
+                out[zone_column(zone_id)] = self.distance_km(zone_id, lons, lats, limit)
         return out
 
     def point(
-        self, uses: tuple[ZoneUse, ...], lon: float | None, lat: float | None
+        self,
+        uses: tuple[ZoneUse, ...],
+        lon: float | None,
+        lat: float | None,
+        limits: Mapping[str, float] | None = None,
     ) -> dict[str, Any]:
         """The zone columns of one place (the stream's path; same functions as the batch)."""
         if lon is None or lat is None:
             return dict.fromkeys(_names(uses))
-        values = self.values(uses, np.array([lon], dtype=float), np.array([lat], dtype=float))
+        lons, lats = np.array([lon], dtype=float), np.array([lat], dtype=float)
+        values = self.values(uses, lons, lats, limits)
         return {name: array[0].item() for name, array in values.items()}
+
+
+_KM_PER_DEGREE = 110.0  # fewer than on the ground (at least 110.57 km per degree of latitude)
+
+
+def _within_reach(
+    bounds: tuple[float, float, float, float], limit: float, lons: np.ndarray, lats: np.ndarray
+) -> np.ndarray:
+    """False only for places certainly farther than ``limit`` km from the bounding box: a
+    flat-earth lower bound of the distance to the box (degrees of longitude at the highest
+    latitude involved, 110 km per degree) against 1.2 times the limit plus 1 km, a wide
+    margin over the projection's distortion. Zones wider than 30 degrees or reaching 80
+    degrees of latitude are always measured exactly."""
+    west, south, east, north = bounds
+    if east - west > 30.0 or north - south > 30.0 or max(abs(south), abs(north)) > 80.0:
+        return np.ones(lons.shape, dtype=bool)
+    dlat = np.maximum(np.maximum(south - lats, lats - north), 0.0)
+    dlon = np.maximum(np.maximum(west - lons, lons - east), 0.0)
+    highest = np.minimum(np.maximum(np.abs(lats), max(abs(south), abs(north))), 89.0)
+    x = dlon * _KM_PER_DEGREE * np.cos(np.radians(highest))
+    y = dlat * _KM_PER_DEGREE
+    reach: np.ndarray = x * x + y * y <= (1.2 * limit + 1.0) ** 2
+    return reach
 
 
 def _names(uses: tuple[ZoneUse, ...]) -> list[str]:
@@ -148,20 +236,19 @@ def zone_index(version: ResolvedVersion, zone_ids: Iterable[str]) -> ZoneIndex:
 
 
 def add_zone_columns(
-    frame: pl.DataFrame, index: ZoneIndex, uses: tuple[ZoneUse, ...]
+    frame: pl.DataFrame,
+    index: ZoneIndex,
+    uses: tuple[ZoneUse, ...],
+    limits: Mapping[str, float] | None = None,
 ) -> pl.DataFrame:
-    """``frame`` with one column per zone use, computed once per distinct place."""
+    """``frame`` with one column per zone use (null without coordinates)."""
     if not uses:
         return frame
-    places = frame.select("lon", "lat").unique()
-    lons = places["lon"].fill_null(np.nan).to_numpy()
-    lats = places["lat"].fill_null(np.nan).to_numpy()
-    values = index.values(uses, lons, lats)
+    lons = frame["lon"].fill_null(np.nan).to_numpy()
+    lats = frame["lat"].fill_null(np.nan).to_numpy()
+    values = index.values(uses, lons, lats, limits)
     known = pl.col("lon").is_not_null() & pl.col("lat").is_not_null()
-    places = places.with_columns(
+    return frame.with_columns(
         pl.when(known).then(pl.Series(name, array)).otherwise(None).alias(name)
         for name, array in values.items()
-    )
-    return frame.join(
-        places, on=["lon", "lat"], how="left", nulls_equal=True, maintain_order="left"
     )

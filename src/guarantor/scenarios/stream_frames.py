@@ -1,0 +1,71 @@
+"""The stream's micro-batch helpers: what :meth:`StreamEvaluator.push_frame` computes for a
+whole frame at once with the batch target before it applies the rows one by one.
+
+* :func:`predicate_masks`: one boolean column per distinct predicate;
+* :func:`matches_by_row`: for each row, the predicates true on it;
+* :func:`attach_violation_explanations`: the explanation of every violation a row may issue
+  (the revision in force at its time and its predicate true), built vectorised by
+  :mod:`guarantor.scenarios.violations` and attached to the row's record, so that issuing
+  the violation does not serialise JSON per row. The text parses to the document
+  ``violation_json`` writes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from guarantor.scenarios.events import EXPLAINED
+from guarantor.scenarios.polars_target import predicate
+from guarantor.scenarios.program import VersionProgram
+from guarantor.scenarios.violations import explained_pairs
+
+__all__ = ["attach_violation_explanations", "matches_by_row", "predicate_masks"]
+
+
+def predicate_masks(program: VersionProgram, prepared: pl.DataFrame) -> pl.DataFrame:
+    """One boolean column per predicate of ``program`` over ``prepared``."""
+    predicates = program.predicates
+    return (
+        prepared.lazy()
+        .with_columns(predicate(n).alias(f"_p{i}") for i, n in enumerate(predicates))
+        .select(f"_p{i}" for i in range(len(predicates)))
+        .collect()
+    )
+
+
+def matches_by_row(masks: pl.DataFrame) -> dict[int, list[int]]:
+    """Row -> the predicates true on it."""
+    matched: dict[int, list[int]] = {}
+    for index in range(masks.width):
+        for row in masks.to_series(index).arg_true().to_list():
+            matched.setdefault(row, []).append(index)
+    return matched
+
+
+def attach_violation_explanations(
+    program: VersionProgram,
+    prepared: pl.DataFrame,
+    masks: pl.DataFrame,
+    records: dict[int, dict[str, Any]],
+) -> None:
+    """Give each row's record the explanations of the violations it may issue."""
+    times = prepared["_t"].to_numpy()
+    found = []
+    for revision in program.revisions:
+        if revision.rule.kind != "violation":
+            continue
+        held = np.zeros(len(times), dtype=bool)
+        for start, end in revision.applies:
+            held |= (times >= start) & (times < end)
+        rows = np.flatnonzero(masks.to_series(revision.predicate).to_numpy() & held)
+        if len(rows):
+            found.append((revision, rows))
+    table = explained_pairs(prepared, found)
+    if table is None:
+        return
+    rows_, revs, texts = (table[c].to_list() for c in ("_row", "_rev", "explanation"))
+    for row, rev, text in zip(rows_, revs, texts, strict=True):
+        records[row].setdefault(EXPLAINED, {})[rev] = text
