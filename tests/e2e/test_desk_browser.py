@@ -411,3 +411,29 @@ def test_an_analyst_merges_two_incidents_then_splits_a_report_off_again(
     assert len(apart) == 2  # the split-off report alone, the rest together
     assert any(_members(site, i) == {off} for i in apart)
     assert any(_members(site, i) == rest for i in apart)
+
+
+def test_a_coordinator_waives_an_obligation_with_a_reason_and_a_liaison_gets_no_controls(
+    browser: object, site: Site
+) -> None:
+    page = _signed_in(browser, site, "coord.cell", "/obligations?status=open")
+    row = page.locator("tr[data-obligation]").last
+    obligation_id = row.get_attribute("data-obligation") or ""
+    row.get_by_label("Waive because").fill("the exercise ended before the deadline")
+    row.get_by_role("button", name="Waive").click()
+    page.locator("#status", has_text="Obligation waived.").wait_for()
+    again = page.locator(f'tr[data-obligation="{obligation_id}"]')
+    assert again.count() == 0  # the board still shows open ones only
+    page.goto(site.url + "/obligations?status=waived")
+    waived = page.locator(f'tr[data-obligation="{obligation_id}"]')
+    assert waived.locator(".badge").inner_text() == "waived"
+    assert "the exercise ended before the deadline" in waived.inner_text()
+    store = site.application.obligation_store()
+    assert obligations.current_statuses(store, [obligation_id]) == {obligation_id: "waived"}
+
+    liaison = _signed_in(browser, site, "liaison.ua", "/incidents?status=")
+    liaison.locator("#queue tbody tr th a").first.click()
+    liaison.wait_for_load_state()
+    assert liaison.get_by_role("button", name="Confirm incident").count() == 0
+    liaison.goto(site.url + "/obligations")
+    assert liaison.get_by_role("button", name="Acknowledge").count() == 0
