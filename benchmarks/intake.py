@@ -3,23 +3,37 @@ stored in SQLite through the same service the CLI uses, against a row-by-row pan
 pydantic baseline on the same file. Prints rows per second, peak memory and the ratio.
 
     .venv/bin/python benchmarks/intake.py [--rows 1000000] [--baseline-rows 100000]
+    .venv/bin/python benchmarks/intake.py --stream-gb 2 [--bound-mb 1536]
 
 Each side runs in its own child process, one after the other, so that peak memory (max RSS)
 is each side's own. The baseline parses and validates each row with a Pydantic model and
 inserts it with one INSERT per row in one transaction: the way a small script would do it.
+
+``--stream-gb N`` is the memory mode: it writes a canonical CSV of about N GB (generated part
+by part, so the generator's memory stays small too; each part's record ids are made unique),
+imports it the same way, prints the peak RSS (``ru_maxrss`` of the importing process) against
+``--bound-mb`` and deletes the file and the database. The importer streams the file in chunks
+of 100,000 records and the next chunk is prepared while one is written, so the peak does not
+grow with the file.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from types import ModuleType
+
+import polars as pl
 
 REPO = Path(__file__).resolve().parents[1]
+GENERATOR = REPO / "scripts" / "generate_reports.py"
+STREAM_PART_ROWS = 500_000
 
 OURS = r"""
 import json, resource, sys, time
@@ -99,12 +113,65 @@ def _run(code: str, *args: str) -> dict[str, float]:
     return result
 
 
+def _load_generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("generate_reports", GENERATOR)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _write_big_csv(path: Path, target_bytes: int, seed: int) -> int:
+    """A canonical CSV of at least ``target_bytes``, appended part by part; returns its rows."""
+    generator = _load_generator()
+    rows = part = 0
+    with path.open("wb") as out:
+        while out.tell() < target_bytes:
+            frame = generator.generate(STREAM_PART_ROWS, seed + part)
+            frame = frame.with_columns(
+                pl.format("p{}-{}", pl.lit(part), pl.col("source_record_id")).alias(
+                    "source_record_id"
+                ),
+                pl.col("observed_at", "observed_until").dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            )
+            frame.write_csv(out, include_header=part == 0, line_terminator="\n")
+            rows += frame.height
+            part += 1
+    return rows
+
+
+def stream(gigabytes: float, bound_mb: float, seed: int) -> None:
+    """The memory mode (see the module docstring)."""
+    with tempfile.TemporaryDirectory() as d:
+        csv = Path(d) / "big.csv"
+        start = time.perf_counter()
+        rows = _write_big_csv(csv, int(gigabytes * 1e9), seed)
+        print(
+            f"generated {rows:,} canonical rows ({csv.stat().st_size / 1e9:.2f} GB) "
+            f"in {time.perf_counter() - start:.1f} s"
+        )
+        ours = _run(OURS, str(csv), str(Path(d) / "ours"))
+    rate = ours["rows"] / ours["seconds"]
+    verdict = "bounded" if ours["max_rss_mb"] < bound_mb else "OVER the bound"
+    print(
+        f"guarantor intake : {ours['rows']:>10,.0f} rows {ours['seconds']:8.1f} s "
+        f"{rate:>10,.0f} rows/s  (accepted {ours['accepted']:,.0f}, rejected "
+        f"{ours['rejected']:,.0f}, duplicate {ours['duplicate']:,.0f})"
+    )
+    print(f"peak RSS         : {ours['max_rss_mb']:,.0f} MB; bound {bound_mb:,.0f} MB: {verdict}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--baseline-rows", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--stream-gb", type=float, default=0.0, help="memory mode: file size")
+    parser.add_argument("--bound-mb", type=float, default=1536.0, help="memory mode: bound")
     args = parser.parse_args()
+    if args.stream_gb > 0:
+        stream(args.stream_gb, args.bound_mb, args.seed)
+        return
     with tempfile.TemporaryDirectory() as folder:
         csv = Path(folder) / "reports.csv"
         start = time.perf_counter()

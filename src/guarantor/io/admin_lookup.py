@@ -10,6 +10,10 @@ How it works, and why:
   has about 1,000 vertices and GEOS tests a point against an unprepared tree geometry, which
   for a million points took 13 s; against the tiles (most are plain squares) it takes well
   under one second. The tiles are built once per process (about a second) and cached.
+- Most points need no geometry at all: a point whose cell of a finer grid
+  (:data:`CELL_DEGREES`, about 3.5 by 2.3 km) lies wholly inside one unit takes that unit by
+  array lookup. Only points in cells cut by a border go to the tree (and only they become
+  GEOS points, which cost more than the lookup). The grids are built with the tiles.
 - A point inside no unit (just off the simplified coastline or border) takes the nearest unit
   if it is at most :data:`NEAREST_KM` away. Distances are in degrees, converted
   conservatively: :data:`NEAREST_KM` / 111.32 km (one degree of latitude, the most any
@@ -42,11 +46,19 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-__all__ = ["KM_PER_DEGREE", "NEAREST_KM", "TILE_DEGREES", "assign_admin", "derive_admin1_codes"]
+__all__ = [
+    "CELL_DEGREES",
+    "KM_PER_DEGREE",
+    "NEAREST_KM",
+    "TILE_DEGREES",
+    "assign_admin",
+    "derive_admin1_codes",
+]
 
 NEAREST_KM: Final = 10.0
 KM_PER_DEGREE: Final = 111.32  # a degree of latitude; a degree of longitude is never longer
 TILE_DEGREES: Final = 0.25
+CELL_DEGREES: Final = 1 / 32  # a power of two: cell numbers and edges are exact in binary
 _MAX_DEGREES: Final = NEAREST_KM / KM_PER_DEGREE
 
 IntArray = npt.NDArray[np.intp]
@@ -55,12 +67,36 @@ GeomArray = npt.NDArray[np.object_]
 
 @dataclass(frozen=True, slots=True)
 class _Layer:
-    """Units of one level, cut into tiles in one tree; ``owner[i]`` is the unit of tile i."""
+    """Units of one level, cut into tiles in one tree; ``owner[i]`` is the unit of tile i.
+
+    ``cells`` maps the grid cells that lie wholly inside one unit (``contains_properly``) to
+    that unit: a point in such a cell needs no geometry test at all.
+    """
 
     names: npt.NDArray[np.str_]
     tiles: GeomArray
     owner: IntArray
     tree: shapely.STRtree
+    cells: _Cells
+
+
+@dataclass(frozen=True, slots=True)
+class _Cells:
+    """A dense grid of :data:`CELL_DEGREES` cells from (``x0``, ``y0``): unit index or -1."""
+
+    x0: int
+    y0: int
+    unit: IntArray
+
+    def lookup(self, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> IntArray:
+        """The unit whose whole cell holds each point, else -1 (the point needs a test)."""
+        ix = np.floor(x / CELL_DEGREES).astype(np.int64) - self.x0
+        iy = np.floor(y / CELL_DEGREES).astype(np.int64) - self.y0
+        rows, columns = self.unit.shape
+        inside = (ix >= 0) & (ix < columns) & (iy >= 0) & (iy < rows)
+        result = np.full(x.size, -1, dtype=np.intp)
+        result[inside] = self.unit[iy[inside], ix[inside]]
+        return result
 
 
 def _tiles(geometry: BaseGeometry) -> GeomArray:
@@ -78,11 +114,53 @@ def _tiles(geometry: BaseGeometry) -> GeomArray:
     return np.concatenate([cells[inside], parts])
 
 
+def _whole_cells(geometry: BaseGeometry) -> npt.NDArray[np.int64]:
+    """Grid numbers (x, y) of the :data:`CELL_DEGREES` cells that lie wholly inside
+    ``geometry`` (its interior holds the closed cell)."""
+    x0, y0, x1, y1 = geometry.bounds
+    ix, iy = (
+        a.ravel()
+        for a in np.meshgrid(
+            np.arange(np.floor(x0 / CELL_DEGREES), np.ceil(x1 / CELL_DEGREES)),
+            np.arange(np.floor(y0 / CELL_DEGREES), np.ceil(y1 / CELL_DEGREES)),
+        )
+    )
+    gx, gy = ix * CELL_DEGREES, iy * CELL_DEGREES
+    shapely.prepare(geometry)
+    inside = shapely.contains_properly(
+        geometry, shapely.box(gx, gy, gx + CELL_DEGREES, gy + CELL_DEGREES)
+    )
+    return np.stack([ix[inside], iy[inside]], axis=1).astype(np.int64)
+
+
+def _cells(whole: list[npt.NDArray[np.int64]]) -> _Cells:
+    """The grid of whole cells; a cell claimed by two units (overlapping data) is tested."""
+    numbered = [(unit, cell) for unit, cells in enumerate(whole) for cell in cells]
+    if not numbered:
+        return _Cells(0, 0, np.full((0, 0), -1, dtype=np.intp))
+    xy = np.array([cell for _, cell in numbered], dtype=np.int64)
+    units = np.array([unit for unit, _ in numbered], dtype=np.intp)
+    x0, y0 = int(xy[:, 0].min()), int(xy[:, 1].min())
+    shape_ = (int(xy[:, 1].max()) - y0 + 1, int(xy[:, 0].max()) - x0 + 1)
+    grid = np.full(shape_, -1, dtype=np.intp)
+    claims = np.zeros(shape_, dtype=np.intp)
+    np.add.at(claims, (xy[:, 1] - y0, xy[:, 0] - x0), 1)
+    grid[xy[:, 1] - y0, xy[:, 0] - x0] = units
+    grid[claims > 1] = -1
+    return _Cells(x0, y0, grid)
+
+
 def _layer(names: list[str], geometries: list[BaseGeometry]) -> _Layer:
     tiles = [_tiles(geometry) for geometry in geometries]
     owner = [np.full(len(t), unit, dtype=np.intp) for unit, t in enumerate(tiles)]
     all_tiles = np.concatenate(tiles)
-    return _Layer(np.array(names), all_tiles, np.concatenate(owner), shapely.STRtree(all_tiles))
+    return _Layer(
+        np.array(names),
+        all_tiles,
+        np.concatenate(owner),
+        shapely.STRtree(all_tiles),
+        _cells([_whole_cells(geometry) for geometry in geometries]),
+    )
 
 
 def _oblast_units() -> dict[str, BaseGeometry]:
@@ -162,6 +240,24 @@ def _raion_of(points: GeomArray, oblast: IntArray) -> IntArray:
     return result
 
 
+def _units_of(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> tuple[IntArray, IntArray]:
+    """(oblast, raion) index of each point: by its grid cell where the cell lies wholly in one
+    unit (and, for a raion, in one of the point's oblast), else by the geometry tests."""
+    oblasts = _oblasts()
+    oblast = oblasts.cells.lookup(x, y)
+    slow = np.flatnonzero(oblast < 0)
+    if slow.size:
+        oblast[slow] = _oblast_of(shapely.points(x[slow], y[slow]))
+    raions, raion_oblast = _raions()
+    raion = raions.cells.lookup(x, y)
+    known = raion >= 0
+    known[known] = raion_oblast[raion[known]] == oblast[known]
+    slow = np.flatnonzero(~known)
+    if slow.size:
+        raion[slow] = _raion_of(shapely.points(x[slow], y[slow]), oblast[slow])
+    return oblast, raion
+
+
 def _names(layer: _Layer, units: IntArray) -> pl.Series:
     index = pl.Series(units.astype(np.int64))
     index = pl.select(pl.when(index >= 0).then(index)).to_series()
@@ -181,9 +277,7 @@ def assign_admin(lat: pl.Series, lon: pl.Series) -> pl.DataFrame:
     x = lon.cast(pl.Float64).fill_null(np.nan).to_numpy()
     valid = np.isfinite(x) & np.isfinite(y)
     distinct, inverse = np.unique(x[valid] + 1j * y[valid], return_inverse=True)
-    points = shapely.points(distinct.real, distinct.imag)
-    oblast = _oblast_of(points)
-    raion = _raion_of(points, oblast)
+    oblast, raion = _units_of(distinct.real, distinct.imag)
     oblast_rows = np.full(valid.size, -1, dtype=np.intp)
     raion_rows = np.full(valid.size, -1, dtype=np.intp)
     oblast_rows[valid] = oblast[inverse]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,9 +19,11 @@ import polars as pl
 
 from guarantor.evidence.reports import Source
 from guarantor.evidence.validation import split_valid
+from guarantor.services.intake_pipeline import read_ahead
 from guarantor.services.intake_ports import (
     AdminAssigner,
     BatchInfo,
+    Chunk,
     Importer,
     PlaceResolver,
     Rejection,
@@ -145,6 +147,40 @@ def _rejected_records(rejections: list[Rejection]) -> int:
     return len({r.row_number for r in rejections})
 
 
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """One chunk ready to be written: the sources it names first, then its rows."""
+
+    sources: list[Source]
+    valid: pl.DataFrame
+    rejections: pl.DataFrame
+    warnings: pl.DataFrame
+    records: int
+    rejected: int
+
+
+def _prepare(
+    chunks: Iterator[Chunk], known: dict[str, Source], source: Source, geocoder: Geocoder,
+    now: datetime | None,
+) -> Iterator[_Prepared]:  # fmt: skip
+    """Every chunk geocoded and validated, with the sources it names that are new so far."""
+    known = dict(known)
+    for chunk in chunks:
+        new = _new_sources(chunk.reports, known, source)
+        known.update({s.id: s for s in new})
+        frame = _with_source_defaults(chunk.reports, known)
+        frame, warnings = geocode(frame, geocoder)
+        valid, invalid = split_valid(frame, now or datetime.now(UTC))
+        yield _Prepared(
+            new,
+            valid,
+            pl.concat([rejections_frame(chunk.rejections), invalid]),
+            warnings,
+            chunk.records,
+            _rejected_records(chunk.rejections) + frame.height - valid.height,
+        )
+
+
 def ingest(
     path: Path,
     importer: Importer,
@@ -156,6 +192,9 @@ def ingest(
     progress: Progress | None = None,
     now: datetime | None = None,
 ) -> BatchSummary:
+    """Import ``path`` as one batch. The next chunk is read, geocoded and validated in a
+    thread while the current one is written (:func:`read_ahead`); the writing, and so the
+    batch's one transaction, stays in the calling thread."""
     started = datetime.now(UTC)
     digest, size = file_sha256(path)
     info = BatchInfo(str(uuid.uuid4()), str(path), digest, size, importer.name, source.id, started)
@@ -164,22 +203,18 @@ def ingest(
         known = store.known_sources()
         writer.ensure_sources([source])
         known[source.id] = source
-        for chunk in importer.chunks(path, source=source, chunk_rows=chunk_rows):
-            new = _new_sources(chunk.reports, known, source)
-            writer.ensure_sources(new)
-            known.update({s.id: s for s in new})
-            frame = _with_source_defaults(chunk.reports, known)
-            frame, warnings = geocode(frame, geocoder)
-            valid, invalid = split_valid(frame, now or datetime.now(UTC))
-            rejections = pl.concat([rejections_frame(chunk.rejections), invalid])
-            added, dupes = writer.write(valid, rejections, warnings)
-            read += chunk.records
-            accepted += added
-            duplicate += dupes
-            rejected += _rejected_records(chunk.rejections) + frame.height - valid.height
-            warned += warnings.height
-            if progress is not None:
-                progress(chunk.records)
+        chunks = importer.chunks(path, source=source, chunk_rows=chunk_rows)
+        with read_ahead(_prepare(chunks, known, source, geocoder, now)) as ready:
+            for part in ready:
+                writer.ensure_sources(part.sources)
+                added, dupes = writer.write(part.valid, part.rejections, part.warnings)
+                read += part.records
+                accepted += added
+                duplicate += dupes
+                rejected += part.rejected
+                warned += part.warnings.height
+                if progress is not None:
+                    progress(part.records)
         writer.commit(read, accepted, rejected, duplicate)
     seconds = (datetime.now(UTC) - started).total_seconds()
     return BatchSummary(

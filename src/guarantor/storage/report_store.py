@@ -23,7 +23,10 @@ keys wins. Only the rows actually inserted are counted as accepted.
 
 **Fast.** Rows bypass SQLAlchemy's per-row processing (see :mod:`.report_rows`). On SQLite:
 ``INSERT ... ON CONFLICT (report_key) DO NOTHING`` through ``executemany`` on the driver
-connection with plain tuples, and a 256 MiB page cache for the batch so that the indexes stay
+connection with plain tuples that hold no ``None`` (see :func:`.report_rows.sqlite_rows`),
+in slices of 20,000 rows (bounded memory) sorted by
+``report_key`` (the random keys then go into their unique index in order, about a third
+cheaper than in input order), and a 256 MiB page cache for the batch so that the indexes stay
 in memory. On PostgreSQL: the keys of the chunk already stored are looked up, and the new
 reports go straight into ``reports`` by ``COPY`` (CSV written by Polars). Should a concurrent
 import commit one of those keys first, that ``COPY`` fails on the key; the chunk is then
@@ -64,7 +67,7 @@ from guarantor.storage.report_rows import (
     copy_csv,
     issue_rows,
     result_frame,
-    tuples,
+    sqlite_rows,
 )
 from guarantor.storage.report_tables import import_batches, intake_issues, reports, sources
 from guarantor.storage.security_store import SqlAuditLog
@@ -75,6 +78,7 @@ _LOCK_SPACE = 0x47524E54  # first key of PostgreSQL advisory locks of import bat
 _STAGE = "guarantor_stage_reports"
 _UNIQUE_VIOLATION = "23505"
 _SQLITE_CACHE_KIB = 256 * 1024  # page cache of the writer during a batch: indexes stay in memory
+_SQLITE_ROWS = 20_000  # rows turned into Python tuples at a time: bounded memory per chunk
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,13 +286,15 @@ class _BatchWriter:
     def _insert_reports(self, frame: pl.DataFrame) -> int:
         if self._postgres:
             return self._copy_reports(frame)
-        values = ", ".join("?" for _ in ROW_COLUMNS)
-        sql = (
-            f"INSERT INTO reports ({', '.join(ROW_COLUMNS)}) VALUES ({values}) "
-            "ON CONFLICT (report_key) DO NOTHING"
-        )
         before = self._driver.total_changes
-        self._driver.executemany(sql, tuples(frame, SQLITE_TIME))
+        ordered = frame.sort("report_key")  # the key index fills in order: far fewer page moves
+        for start in range(0, ordered.height, _SQLITE_ROWS):
+            marks, rows = sqlite_rows(ordered.slice(start, _SQLITE_ROWS), SQLITE_TIME)
+            sql = (
+                f"INSERT INTO reports ({', '.join(ROW_COLUMNS)}) VALUES ({', '.join(marks)}) "
+                "ON CONFLICT (report_key) DO NOTHING"
+            )
+            self._driver.executemany(sql, rows)
         return int(self._driver.total_changes - before)
 
     def _copy_reports(self, frame: pl.DataFrame) -> int:
@@ -337,11 +343,9 @@ class _BatchWriter:
         if self._postgres:
             copy_csv(self._driver.cursor(), "intake_issues", frame, PG_TIME)
             return
-        sql = (
-            f"INSERT INTO intake_issues ({', '.join(ISSUE_COLUMNS)}) "
-            f"VALUES ({', '.join('?' for _ in ISSUE_COLUMNS)})"
-        )
-        self._driver.executemany(sql, tuples(frame, SQLITE_TIME))
+        marks, rows = sqlite_rows(frame, SQLITE_TIME)
+        sql = f"INSERT INTO intake_issues ({', '.join(ISSUE_COLUMNS)}) VALUES ({', '.join(marks)})"
+        self._driver.executemany(sql, rows)
 
 
 def _dialect_insert(postgres: bool, table: sa.Table) -> Any:
