@@ -1,8 +1,9 @@
-"""What a party user may learn from the write routes, on SQLite and PostgreSQL: posting a
-record whose report is already held but not released to its party is answered exactly like a
-new report (the cell sees the duplicate; the stored batch and its audit entry keep the true
-counts), and every refusal for something it may not see is word for word the refusal for
-something that does not exist."""
+"""What a party user may learn from the write routes, on SQLite and PostgreSQL: its records'
+sources are its own, so they never meet the cell's reports; a record whose report is held
+but not released to its party is answered exactly like a new report (the cell sees the
+duplicate; the stored batch and its audit entry keep the true counts); and every refusal
+for something it may not see is word for word the refusal for something that does not
+exist."""
 
 from __future__ import annotations
 
@@ -28,8 +29,10 @@ RECORD = {
     "source_id": "patrol-9", "source_record_id": "x-1",
 }  # fmt: skip
 HELD = {**RECORD, "releasability": "REL TO osce-smm"}  # the cell's report, not released to tcg
-SAME = {**RECORD, "releasability": "REL TO tcg"}  # tcg's record with the same key
+SAME = {**RECORD, "releasability": "REL TO tcg"}  # tcg's record naming the same source and id
 NEW = {**RECORD, "source_record_id": "x-2", "releasability": "REL TO tcg"}  # a new report
+# A record tcg sends, marked so that tcg itself may not see it (for osce-smm only).
+NOT_OURS = {**RECORD, "source_record_id": "x-4", "releasability": "REL TO osce-smm"}
 
 
 def shape(answer: dict[str, Any]) -> dict[str, Any]:
@@ -50,28 +53,43 @@ def test_a_party_cannot_tell_a_report_held_from_it_from_a_new_one(
     assert (held["accepted"], held["duplicate"]) == (1, 0)
     held_key = held["report_keys"][0]
 
+    # The party's sources are its own: its record cannot meet the cell's report, neither in
+    # the answer nor when it reads its report back.
     collided = ok(tcg.post("/api/reports", SAME))
     fresh = ok(tcg.post("/api/reports", NEW))
     assert shape(collided) == shape(fresh)
     assert (collided["read"], collided["accepted"], collided["duplicate"]) == (1, 1, 0)
-    assert collided["report_keys"] == [held_key]  # the key it can compute itself anyway
-    twice = ok(tcg.post("/api/reports/batch", {"reports": [SAME, SAME]}))
+    assert collided["report_keys"] != [held_key]
+    for answer in (collided, fresh):
+        report = tcg.client.get(f"/api/reports/{answer['report_keys'][0]}")
+        assert report.status_code == 200, report.text
+        assert report.json()["summary"]["source_id"] == "tcg/patrol-9"
+    assert tcg.client.get(f"/api/reports/{held_key}").status_code == 404
+
+    # A report held that tcg may not see (one it marked for osce-smm) is answered like a new
+    # one, alone or twice in one request; a report released to tcg is a plain duplicate.
+    first = ok(tcg.post("/api/reports", NOT_OURS))
+    masked = ok(tcg.post("/api/reports", NOT_OURS))
+    assert shape(masked) == shape(fresh) and masked["report_keys"] == first["report_keys"]
+    twice = ok(tcg.post("/api/reports/batch", {"reports": [NOT_OURS, NOT_OURS]}))
     new_twice = {**NEW, "source_record_id": "x-3"}
     fresh_twice = ok(tcg.post("/api/reports/batch", {"reports": [new_twice, new_twice]}))
     assert shape(twice) == shape(fresh_twice)
     assert (twice["accepted"], twice["duplicate"]) == (1, 1)
-
-    # A report released to tcg is a plain duplicate for it; the cell sees every duplicate.
     again = ok(tcg.post("/api/reports", NEW))
     assert (again["accepted"], again["duplicate"]) == (0, 1)
-    cell = ok(ana.post("/api/reports", SAME))
-    assert (cell["accepted"], cell["duplicate"], cell["report_keys"]) == (0, 1, [held_key])
+
+    # The cell sees every duplicate as it is.
+    cell = ok(ana.post("/api/reports", {**NOT_OURS, "source_id": "tcg/patrol-9"}))
+    assert (cell["accepted"], cell["duplicate"]) == (0, 1)
+    assert cell["report_keys"] == first["report_keys"]
+    assert ok(ana.post("/api/reports", HELD))["duplicate"] == 1
 
     # The stored batches and their audit entries keep the true counts, under a description.
     store = application.report_store()
     truth = {
         b: store.batch_summary(b)  # type: ignore[attr-defined]
-        for b in (collided["batch_id"], fresh["batch_id"], twice["batch_id"])
+        for b in (masked["batch_id"], fresh["batch_id"], twice["batch_id"])
     }
     assert [(r.accepted, r.duplicate) for r in truth.values()] == [(0, 1), (1, 0), (0, 2)]
     assert {r.file_name for r in truth.values()} == {
@@ -80,10 +98,10 @@ def test_a_party_cannot_tell_a_report_held_from_it_from_a_new_one(
     assert all(r.balanced and r.status == "complete" for r in truth.values())
     entries = audit_entries(application)
     imports = {e.subject: e for e in entries if e.action == "reports.import"}
-    assert imports[collided["batch_id"]].details["duplicate"] == 1
-    assert imports[collided["batch_id"]].actor == "tcg"
+    assert imports[masked["batch_id"]].details["duplicate"] == 1
+    assert imports[masked["batch_id"]].actor == "tcg"
     assert imports[twice["batch_id"]].details["route"] == "/api/reports/batch"
-    assert len(imports) == 7 and audit.verify(entries) == []
+    assert len(imports) == 10 and audit.verify(entries) == []
 
 
 def refusal(user: User, path: str, body: Any, target: str) -> dict[str, Any]:

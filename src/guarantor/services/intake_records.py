@@ -16,6 +16,12 @@ entry (``reports.import``, subject the batch id, details the counts) is appended
 batch writer in the batch's own transaction, right before it commits: the batch and its
 audit entry are stored together or not at all.
 
+**A party's sources are its own.** :func:`party_scoped` prefixes the ``source_id`` of every
+record a party sends with ``PARTY/`` (``tcg/patrol-9``; ``tcg/analyst-upload`` when it names
+none): a party cannot speak as a source of the cell or of another party (nor inherit its
+reliability grade), and the keys of its reports cannot meet theirs, so a party never finds
+a report held from it by posting a record with the same key.
+
 **What a party may learn.** :func:`as_seen_by` gives the outcome as a principal may see it:
 a record whose key was already held, by a report not released to the principal's party, is
 answered exactly like a record accepted now (its first occurrence counted as accepted, later
@@ -48,6 +54,7 @@ __all__ = [
     "RecordsOutcome",
     "as_seen_by",
     "ingest_records",
+    "party_scoped",
     "record_line",
 ]
 
@@ -86,6 +93,23 @@ class ImportAudit:
     actor: str
     at: datetime
     details: Mapping[str, Any] = field(default_factory=dict)
+
+
+def party_scoped(
+    records: Sequence[Mapping[str, Any]], party: str, default_source: str
+) -> list[dict[str, Any]]:
+    """The records as ``party`` sends them: each ``source_id`` (``default_source`` when it
+    has none) within the party's own namespace ``PARTY/``."""
+    prefix = f"{party}/"
+    scoped = []
+    for record in records:
+        named = record.get("source_id")
+        source_id = str(named).strip() if named is not None else ""
+        source_id = source_id or default_source
+        if not source_id.startswith(prefix):
+            source_id = prefix + source_id
+        scoped.append({**record, "source_id": source_id})
+    return scoped
 
 
 def record_line(record: Mapping[str, Any]) -> str:

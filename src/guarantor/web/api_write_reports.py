@@ -6,6 +6,8 @@ is optional, other fields are kept in the report's raw record. Records go throug
 intake as ``guarantor ingest`` (:mod:`guarantor.services.intake_records`): parsing, geocoding,
 validation, and the idempotent batch store, so the same report sent twice is a duplicate, not
 a second row. Records without ``source_id`` get the source ``analyst-upload`` (as the CLI).
+The sources of a party user's records are the party's own (``tcg/patrol-9``,
+``tcg/analyst-upload``; :func:`guarantor.services.intake_records.party_scoped`).
 
 The answer gives the batch counts (``read == accepted + rejected + duplicate``), the report key
 of each record (null when rejected), and each rejection and warning with its ``location`` in
@@ -22,6 +24,7 @@ counts (``duplicate``).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 import polars as pl
@@ -34,6 +37,7 @@ from guarantor.services.intake_records import (
     RecordsOutcome,
     as_seen_by,
     ingest_records,
+    party_scoped,
 )
 from guarantor.services.security import Permission, Principal
 from guarantor.storage.report_holders import SqlReportHolders
@@ -68,7 +72,10 @@ class ReportIn(BaseModel):
     type: str = Field(description="an incident type id of the taxonomy, e.g. shelling")
     observed_until: Scalar = None
     time_precision: Scalar = None
-    source_id: Scalar = Field(default=None, description="default: analyst-upload")
+    source_id: Scalar = Field(
+        default=None,
+        description="default: analyst-upload; a party user's sources are its own: PARTY/id",
+    )
     source_record_id: Scalar = None
     event_ref: Scalar = None
     reliability: Scalar = None
@@ -146,7 +153,12 @@ def _take(
 ) -> BatchOut:
     application = application_of(request)
     store = SqlReportStore(application.engine)  # its batch writer audits in the batch
-    source = store.known_sources().get(DEFAULT_SOURCE.id, DEFAULT_SOURCE)
+    default = DEFAULT_SOURCE
+    if principal.party is not None:
+        records = party_scoped(records, principal.party, DEFAULT_SOURCE.id)
+        own = f"{principal.party}/{DEFAULT_SOURCE.id}"
+        default = replace(DEFAULT_SOURCE, id=own, name=own, organisation=principal.party)
+    source = store.known_sources().get(default.id, default)
     importer = application.importer(application.settings.data_dir, "canonical_jsonl", None)
     actor = principal.username or f"user {principal.user_id}"
     stored = ingest_records(
