@@ -344,6 +344,8 @@ def test_no_page_logs_an_error_or_breaks_the_content_security_policy(
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
     for path in ("/", "/incidents", "/obligations", "/agreements", "/agreements/minsk-2015/diff"):
         response = page.goto(site.url + path)
         assert response is not None and response.status == 200, path
@@ -353,6 +355,9 @@ def test_no_page_logs_an_error_or_breaks_the_content_security_policy(
     first.first.click()
     page.wait_for_load_state()
     assert problems == []
+    offsite = [url for url in requested if not url.startswith(site.url + "/")]
+    assert offsite == []  # every asset is served by the desk itself: works with no network
+    assert any(url.endswith("/static/desk.css") for url in requested)
 
 
 def test_every_page_needs_sign_in_and_a_wrong_password_shows_the_form_again(
