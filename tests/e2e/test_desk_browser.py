@@ -337,6 +337,16 @@ def test_the_agreement_browser_shows_clauses_rules_versions_and_a_diff(
     assert len(changes) > 0
 
 
+UNLABELLED = """() => Array.from(document.querySelectorAll(
+    'input:not([type=hidden]), select, textarea, button'))
+  .filter(c => c.labels.length === 0 && !c.getAttribute('aria-label') && !c.textContent.trim())
+  .map(c => c.outerHTML)"""
+DUPLICATE_IDS = """() => { const seen = new Set(), twice = [];
+  document.querySelectorAll('[id]').forEach(e => {
+    if (seen.has(e.id)) { twice.push(e.id); } seen.add(e.id); });
+  return twice; }"""
+
+
 def test_no_page_logs_an_error_or_breaks_the_content_security_policy(
     browser: object, site: Site
 ) -> None:
@@ -350,10 +360,13 @@ def test_no_page_logs_an_error_or_breaks_the_content_security_policy(
         response = page.goto(site.url + path)
         assert response is not None and response.status == 200, path
         assert "default-src 'self'" in response.headers["content-security-policy"]
+        assert page.evaluate(UNLABELLED) == [], f"{path}: controls without a label"
+        assert page.evaluate(DUPLICATE_IDS) == [], f"{path}: ids used twice"
     first = page.locator("#queue tbody tr th a")
     page.goto(site.url + "/incidents?status=")
     first.first.click()
     page.wait_for_load_state()
+    assert page.evaluate(UNLABELLED) == [] and page.evaluate(DUPLICATE_IDS) == []
     assert problems == []
     offsite = [url for url in requested if not url.startswith(site.url + "/")]
     assert offsite == []  # every asset is served by the desk itself: works with no network
