@@ -332,7 +332,7 @@ def list_violations(
         fingerprint(agreement_id, flt),
         lambda after, n: reader.violation_page(query, after, n),
         lambda: reader.count_violations(query),
-        lambda v: (_time_or_epoch(v.time), _violation_id(v)),
+        lambda v: (v.incident_time, _violation_id(v)),
         cursor,
         limit,
     )
@@ -455,7 +455,7 @@ def export_violations(
     query = _incident_query(reader, principal, flt)
     return _chunks(
         lambda after, n: reader.violation_page(query, after, n),
-        lambda v: (_time_or_epoch(v.time), _violation_id(v)),
+        lambda v: (v.incident_time, _violation_id(v)),
     )
 
 

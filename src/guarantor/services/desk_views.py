@@ -133,6 +133,7 @@ class ViolationView:
     version_id: str | None
     time: datetime | None
     explanation: dict[str, Any] | None
+    incident_time: datetime  # the order of violation lists (newest incident first)
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,10 +51,10 @@ def report_summary(row: Sequence[Any]) -> ReportSummary:
 
 
 def violation_of(row: Sequence[Any]) -> ViolationView:
-    agreement_id, incident_id, rule_id, revision, clause, version_id, time, explanation = row
+    agreement_id, incident_id, rule_id, revision, clause, version_id, time, explanation = row[:8]
     return ViolationView(
         agreement_id, incident_id, rule_id, revision, clause, version_id, time,
-        json_or_none(explanation),
+        json_or_none(explanation), incident_time=row[8],
     )  # fmt: skip
 
 

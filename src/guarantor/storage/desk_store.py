@@ -37,6 +37,7 @@ from guarantor.services.desk_views import (
     SourceView,
     ViolationView,
 )
+from guarantor.storage.desk_cube import answerable, cube_cache, day_of
 from guarantor.storage.desk_rows import (
     INCIDENT_SUMMARY,
     REPORT_SUMMARY,
@@ -80,7 +81,7 @@ def _after(time: sa.ColumnElement[Any], key: sa.ColumnElement[Any], after: Key |
     if after is None:
         return sa.true()
     at, item_id = after
-    return sa.or_(time < at, sa.and_(time == at, key < item_id))
+    return sa.and_(time <= at, sa.or_(time < at, key < item_id))
 
 
 def _like(text: str) -> str:
@@ -170,9 +171,10 @@ class SqlDeskReader:
             return int(connection.execute(query).scalar_one())
 
     def markings(self, table: MarkedTable) -> tuple[str | None, ...]:
-        column = (_R if table == "reports" else _I).releasability
-        rows = self._all(sa.select(column).distinct())
-        return tuple(r[0] for r in rows)
+        cache = cube_cache(self._engine)
+        if table == "reports":
+            return cache.report_markings()
+        return cache.cube().incident_markings()
 
     # --- incidents ------------------------------------------------------------------------
 
@@ -188,6 +190,8 @@ class SqlDeskReader:
         return [summary_of(r) for r in self._all(select)]
 
     def count_incidents(self, query: IncidentQuery) -> int:
+        if answerable(query):
+            return cube_cache(self._engine).cube().count_incidents(query)
         return self._scalar(
             sa.select(sa.func.count()).select_from(incidents).where(*_incident_where(query))
         )
@@ -235,7 +239,8 @@ class SqlDeskReader:
 
     def _violations_of(self, incident_id: str) -> list[ViolationView]:
         rows = self._all(
-            sa.select(*_VIOLATION_COLUMNS)
+            sa.select(*_VIOLATION_COLUMNS, _I.time)
+            .join(incidents, _I.incident_id == _V.incident_id)
             .where(_V.incident_id == incident_id)
             .order_by(_V.agreement_id, _V.rule_id, _V.revision)
         )
@@ -323,17 +328,18 @@ class SqlDeskReader:
         self, query: IncidentQuery, after: Key | None, limit: int
     ) -> list[ViolationView]:
         key = _V.incident_id + "|" + _V.rule_id + "|" + _V.revision + "|" + _V.agreement_id
-        time = sa.func.coalesce(_V.time, _EPOCH)
         select = (
-            sa.select(*_VIOLATION_COLUMNS)
+            sa.select(*_VIOLATION_COLUMNS, _I.time)
             .join(incidents, _I.incident_id == _V.incident_id)
-            .where(*_violation_where(query), _after(time, key, after))
-            .order_by(time.desc(), key.desc())
+            .where(*_violation_where(query), _after(_I.time, key, after))
+            .order_by(_I.time.desc(), key.desc())
             .limit(limit)
         )
         return [violation_of(r) for r in self._all(select)]
 
     def count_violations(self, query: IncidentQuery) -> int:
+        if answerable(query):
+            return cube_cache(self._engine).cube().count_violations(query)
         return self._scalar(
             sa.select(sa.func.count())
             .select_from(violations.join(incidents, _I.incident_id == _V.incident_id))
@@ -400,16 +406,19 @@ class SqlDeskReader:
             for i, lat, lon, t, s, time, v in self._all(select)
         ]
 
-    def _day(self, column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
-        if self._postgres:
-            return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM-DD")
-        return sa.func.substr(column, 1, 10)
-
     def per_day(self, query: IncidentQuery) -> list[tuple[str, int, int]]:
-        return [(str(k), i, v) for k, i, v in self._grouped(query, self._day(_I.time))]
+        if answerable(query):
+            found = cube_cache(self._engine).cube().grouped(query, "day")
+        else:
+            found = self._grouped(query, day_of(self._engine, _I.time))
+        return [(str(k), i, v) for k, i, v in found]
 
     def per_oblast(self, query: IncidentQuery) -> list[tuple[str | None, int, int]]:
-        return [(k if k is None else str(k), i, v) for k, i, v in self._grouped(query, _I.oblast)]
+        if answerable(query):
+            found = cube_cache(self._engine).cube().grouped(query, "oblast")
+        else:
+            found = self._grouped(query, _I.oblast)
+        return [(k if k is None else str(k), i, v) for k, i, v in found]
 
     def _grouped(
         self, query: IncidentQuery, by: sa.ColumnElement[Any]
@@ -431,7 +440,6 @@ class SqlDeskReader:
         return [(k, i, v) for k, (i, v) in ordered]
 
 
-_EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
 _VIOLATION_COLUMNS = (
     _V.agreement_id, _V.incident_id, _V.rule_id, _V.revision, _V.clause, _V.version_id,
     _V.time, _V.explanation,

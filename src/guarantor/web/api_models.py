@@ -90,6 +90,7 @@ class ViolationOut(_Out):
     version_id: str | None
     time: datetime | None
     explanation: dict[str, Any] | None
+    incident_time: datetime
 
 
 class ViolationPage(_Page):
