@@ -63,6 +63,7 @@ USERS = {
     "analyst.cell": (None, ("analyst",)),
     "coord.cell": (None, ("coordinator",)),
     "liaison.ua": ("ua", ("liaison",)),
+    "liaison.us": ("us", ("liaison",)),
 }
 
 
@@ -285,6 +286,11 @@ def test_a_liaison_never_sees_a_report_released_to_another_party(
     cell_total = int(cell.locator("#total-incidents").inner_text().replace(",", ""))
     cell_oblasts = _per_oblast(cell)
     assert cell.locator(f'circle[data-incident="{marked}"]').count() == 1
+
+    us = _signed_in(browser, site, "liaison.us", f"/incidents?status=&q={SECRET_TOKEN}")
+    assert us.locator("#queue tbody tr th a").all_inner_texts() == [marked]  # released to us
+    us.goto(f"{site.url}/incidents/{marked}")
+    assert SECRET_TOKEN in us.content()
 
     ua = _signed_in(browser, site, "liaison.ua", f"/incidents?status=&q={SECRET_TOKEN}")
     assert ua.locator("#queue tbody tr").count() == 0
