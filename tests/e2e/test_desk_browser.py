@@ -317,6 +317,12 @@ def test_the_dashboard_filters_by_oblast(browser: object, site: Site) -> None:
     page.wait_for_url("**oblast=Donetsk+Oblast**")
     assert int(page.locator("#total-incidents").inner_text()) == donetsk
     assert _per_oblast(page) == {"Donetsk Oblast": donetsk}
+    page.goto(site.url + "/?type=shelling")
+    shelling = _per_oblast(page)
+    page.get_by_role("link", name="Donetsk Oblast").click()  # the row opens that oblast
+    page.wait_for_url("**oblast=Donetsk+Oblast**")
+    assert "type=shelling" in page.url
+    assert _per_oblast(page) == {"Donetsk Oblast": shelling["Donetsk Oblast"]}
 
 
 def test_the_agreement_browser_shows_clauses_rules_versions_and_a_diff(

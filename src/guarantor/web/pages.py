@@ -14,6 +14,7 @@ action), sending the CSRF token in the ``X-CSRF-Token`` header.
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -83,6 +84,19 @@ def dashboard_page(
     )
     per_oblast = sorted(board.per_oblast, key=lambda o: (-o.incidents, o.oblast or ""))
     period, counts = count_rows(board.per_day)
+    filters = {
+        "since": since,
+        "until": until,
+        "oblast": oblast,
+        "type": type,
+        "agreement": agreement,
+    }
+    kept = {k: v for k, v in filters.items() if v and k != "oblast"}
+    oblast_links = {
+        row.oblast: "/?" + urlencode({**kept, "oblast": row.oblast})
+        for row in per_oblast
+        if row.oblast
+    }
     return render(
         request,
         "dashboard.html",
@@ -97,13 +111,8 @@ def dashboard_page(
         on_map=len(on_map(board.markers)),
         period=period,
         counts=counts,
-        filters={
-            "since": since,
-            "until": until,
-            "oblast": oblast,
-            "type": type,
-            "agreement": agreement,
-        },
+        filters=filters,
+        oblast_links=oblast_links,
         oblasts=base_map().names,
         types=incident_types(),
         agreements=agreement_ids(application_of(request).agreements_dir),
