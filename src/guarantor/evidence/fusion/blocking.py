@@ -3,8 +3,9 @@
 **Near: the grid.** Every report that is not coarse (see :mod:`.links`) is put on a grid
 whose cells are two exact-place tolerances (2 x 5 km) high (rows of latitude; each row's
 columns as wide as two tolerances at its most poleward latitude) and whose time buckets hold
-a day plus the largest slack. A probe looks in the 2 x 2 cells on its near side and in the
-buckets before, at and after its own, so every pair within the exact tolerance is found
+a day plus the largest slack. A probe looks in the 2 x 2 cells on its near side and in its
+own bucket and the next (the earlier report of a pair finds the later one), so every pair
+within the exact tolerance is found
 (``tests/unit/fusion/test_fusion_blocking.py`` checks it against brute force). Typed reports
 join on the type group as well.
 
@@ -14,7 +15,9 @@ there a report needs evidence beyond place and time: its candidates are the repo
 share a word with it (four letters or more, not a number) within its time reach (a day and
 its slack for spans up to ``coarse_hours``, ``max_span_hours`` and its slack for longer
 ones). A word shared by more than ``token_group_cap`` reports in one time bucket
-(``killed``, a province's name) tells nothing and is skipped.
+(``killed``, a province's name) tells nothing and is skipped, and a report probes only with
+the words that at most ``probe_group_cap`` reports share (a village's name rather than
+"shelling"; the others still find it through the words they probe with).
 
 **Claims.** Reports that state the same claim (the same point, span and precision codes:
 the ``claim`` key of :mod:`.prepare`) pair up whatever their precision: sources citing one
@@ -66,14 +69,28 @@ def _far_bucket(config: FusionConfig) -> float:
     return config.max_span_hours + config.max_slack
 
 
+def _cell(ky: pl.Expr, kx: pl.Expr, kt: pl.Expr) -> pl.Expr:
+    """One integer for a grid cell and time bucket (rows and columns fit 13 and 14 bits)."""
+    return (kt + (1 << 35)) * (1 << 27) + (ky + 4096) * (1 << 14) + (kx + 8192)
+
+
+def _with_type(side: pl.DataFrame) -> pl.DataFrame:
+    """Adds ``typed``: the cell and the type group as one hash (null without a type group).
+    A collision only adds a candidate, which :mod:`.links` checks."""
+    typed = pl.when(pl.col("type_group").is_not_null()).then(pl.struct("cell", "type_group").hash())
+    return side.with_columns(typed=typed)
+
+
 def _index_keys(side: pl.DataFrame, bucket: float) -> pl.DataFrame:
     ky = (pl.col("lat") / cell_size_deg(_EXACT_KM)).floor().cast(pl.Int64)
     kx = (pl.col("lon") / row_width_deg(ky, _EXACT_KM)).floor().cast(pl.Int64)
     kt = (pl.col("h0") / bucket).floor().cast(pl.Int64)
-    return side.select("idx", "type_group", ky=ky, kx=kx, kt=kt)
+    return _with_type(side.select("idx", "type_group", cell=_cell(ky, kx, kt)))
 
 
 def _probe_keys(side: pl.DataFrame, bucket: float) -> pl.DataFrame:
+    """Each probe's 2 x 2 nearest cells in its time bucket and the next: pairs are found
+    from their earlier member (or from both, within one bucket)."""
     kt = (pl.col("h0") / bucket).floor().cast(pl.Int64)
     fy = pl.col("lat") / cell_size_deg(_EXACT_KM)
     near_y = pl.when(fy - fy.floor() < 0.5).then(-1).otherwise(1)
@@ -82,8 +99,9 @@ def _probe_keys(side: pl.DataFrame, bucket: float) -> pl.DataFrame:
         fx = pl.col("lon") / row_width_deg(row, _EXACT_KM)
         near_x = pl.when(fx - fx.floor() < 0.5).then(-1).otherwise(1)
         for column in (fx.floor().cast(pl.Int64), fx.floor().cast(pl.Int64) + near_x):
-            cells.append(side.select("idx", "type_group", ky=row, kx=column, kt=kt))
-    return pl.concat(cells).with_columns(kt=pl.col("kt") + _SHIFTS).explode("kt")
+            for shift in (0, 1):
+                cells.append(side.select("idx", "type_group", cell=_cell(row, column, kt + shift)))
+    return _with_type(pl.concat(cells))
 
 
 def _ordered(joined: pl.DataFrame, other: str) -> pl.DataFrame:
@@ -95,39 +113,38 @@ def _ordered(joined: pl.DataFrame, other: str) -> pl.DataFrame:
 def _grid_join(probe: pl.DataFrame, index: pl.DataFrame, bucket: float) -> pl.DataFrame:
     keyed = _index_keys(index, bucket)
     probes = _probe_keys(probe, bucket)
-    typed = probes.join(
-        keyed.drop_nulls("type_group"), on=["ky", "kx", "kt", "type_group"], suffix="_i"
-    )
+    right = keyed.select("typed", idx_i="idx").drop_nulls("typed")
+    typed = probes.drop_nulls("typed").join(right, on="typed")
+    untyped_index = keyed.filter(pl.col("typed").is_null()).select("cell", idx_i="idx")
     untyped = pl.concat(
         [
-            probes.filter(pl.col("type_group").is_null()).join(
-                keyed.drop("type_group"), on=["ky", "kx", "kt"], suffix="_i"
-            ),
-            probes.drop_nulls("type_group")
-            .drop("type_group")
-            .join(
-                keyed.filter(pl.col("type_group").is_null()).drop("type_group"),
-                on=["ky", "kx", "kt"],
-                suffix="_i",
-            ),
-        ],
-        how="diagonal_relaxed",
+            probes.filter(pl.col("typed").is_null())
+            .select("idx", "cell")
+            .join(keyed.select("cell", idx_i="idx"), on="cell"),
+            probes.drop_nulls("typed").select("idx", "cell").join(untyped_index, on="cell"),
+        ]
     )
     return pl.concat([_ordered(typed, "idx_i"), _ordered(untyped, "idx_i")])
+
+
+def _grid_pairs(
+    frame: pl.DataFrame, config: FusionConfig, probes: pl.Series | None
+) -> pl.DataFrame:
+    usable = frame.filter(
+        pl.col("pc").is_not_null() & pl.col("has_time") & ~pl.col("coarse")
+    ).select("idx", "lat", "lon", "h0", "type_group")
+    bucket = _near_bucket(config)
+    if probes is None:
+        return _grid_join(usable, usable, bucket)
+    mine = usable.filter(pl.col("idx").is_in(probes.implode()))
+    return pl.concat([_grid_join(mine, usable, bucket), _grid_join(usable, mine, bucket)])
 
 
 def grid_pairs(
     frame: pl.DataFrame, config: FusionConfig, probes: pl.Series | None = None
 ) -> pl.DataFrame:
     """Pairs of reports that are not coarse within the exact-place tolerance of each other."""
-    usable = frame.filter(
-        pl.col("pc").is_not_null() & pl.col("has_time") & ~pl.col("coarse")
-    ).select("idx", "lat", "lon", "h0", "type_group")
-    bucket = _near_bucket(config)
-    if probes is None:
-        return _grid_join(usable, usable, bucket).unique()
-    mine = usable.filter(pl.col("idx").is_in(probes.implode()))
-    return pl.concat([_grid_join(mine, usable, bucket), _grid_join(usable, mine, bucket)]).unique()
+    return _grid_pairs(frame, config, probes).unique()
 
 
 def _tokens(frame: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
@@ -154,8 +171,17 @@ def _token_keys(tokens: pl.DataFrame, bucket: float) -> pl.DataFrame:
     return tokens.with_columns(kt=(pl.col("h0") / bucket).floor().cast(pl.Int64))
 
 
-def _word_join(index: pl.DataFrame, side: pl.Expr, probes: pl.Series | None) -> list[pl.DataFrame]:
-    probe = index.filter(side).with_columns(kt=pl.col("kt") + _SHIFTS).explode("kt")
+def _counted(keys: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
+    """Token rows of groups (token, time bucket) within the cap, with the group's size."""
+    counted = keys.with_columns(n=pl.len().over("token", "kt"))
+    return counted.filter(pl.col("n") <= config.token_group_cap)
+
+
+def _word_join(
+    index: pl.DataFrame, side: pl.Expr, probes: pl.Series | None, config: FusionConfig
+) -> list[pl.DataFrame]:
+    rare = side & (pl.col("n") <= config.probe_group_cap)
+    probe = index.filter(rare).with_columns(kt=pl.col("kt") + _SHIFTS).explode("kt")
     if probes is None:
         sides = [(probe, index)]
     else:
@@ -163,26 +189,32 @@ def _word_join(index: pl.DataFrame, side: pl.Expr, probes: pl.Series | None) -> 
         sides = [(probe.filter(mine), index), (probe, index.filter(mine))]
     return [
         _ordered(
-            left.join(right.select("idx", "token", "kt"), on=["token", "kt"], suffix="_i"), "idx_i"
+            left.select("idx", "token", "kt").join(
+                right.select("token", "kt", idx_i="idx"), on=["token", "kt"]
+            ),
+            "idx_i",
         )
         for left, right in sides
     ]
 
 
+def _word_pairs(
+    frame: pl.DataFrame, config: FusionConfig, probes: pl.Series | None
+) -> pl.DataFrame:
+    found = [_NO_PAIRS]
+    tokens = _tokens(frame, config)
+    near = _counted(_token_keys(tokens.filter(~pl.col("long")), _near_bucket(config)), config)
+    found += _word_join(near, pl.col("wide"), probes, config)
+    far = _counted(_token_keys(tokens, _far_bucket(config)), config)
+    found += _word_join(far, pl.col("long"), probes, config)
+    return pl.concat(found)
+
+
 def word_pairs(
     frame: pl.DataFrame, config: FusionConfig, probes: pl.Series | None = None
 ) -> pl.DataFrame:
-    """Pairs involving a report of wide tolerance that share an uncommon word in reach."""
-    cap = config.token_group_cap
-    found = [_NO_PAIRS]
-    tokens = _tokens(frame, config)
-    near = _token_keys(tokens.filter(~pl.col("long")), _near_bucket(config))
-    near = near.filter(pl.len().over("token", "kt") <= cap)
-    found += _word_join(near, pl.col("wide"), probes)
-    far = _token_keys(tokens, _far_bucket(config))
-    far = far.filter(pl.len().over("token", "kt") <= cap)
-    found += _word_join(far, pl.col("long"), probes)
-    return pl.concat(found).unique()
+    """Pairs involving a report of wide tolerance that share a rare word in reach."""
+    return _word_pairs(frame, config, probes).unique()
 
 
 def _shared(
@@ -242,8 +274,10 @@ def capped_groups(frame: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
         by_text.drop_nulls("key").select("idx", group="text\x1f" + pl.col("key")),
     ]
     capped = [p.with_columns(cap=pl.lit(config.document_group_cap)) for p in parts]
-    capped.append(near.select("idx", group="near\x1f" + word, cap=pl.lit(config.token_group_cap)))
-    capped.append(far.select("idx", group="far\x1f" + word, cap=pl.lit(config.token_group_cap)))
+    for cap in (config.token_group_cap, config.probe_group_cap):
+        for name, keys in (("near", near), ("far", far)):
+            group = pl.format("{}\x1f{}\x1f", pl.lit(name), pl.lit(cap)) + word
+            capped.append(keys.select("idx", group=group, cap=pl.lit(cap)))
     claims = frame.select("idx", "claim").drop_nulls("claim")
     capped.append(
         claims.select(
@@ -262,18 +296,19 @@ def candidate_pairs(
     bit mask of :data:`VIA_PLACE_TIME`, :data:`VIA_URL`, :data:`VIA_TEXT` and
     :data:`VIA_CLAIM`."""
     size = max(frame.height, 1)
-
-    def keyed(pairs: pl.DataFrame) -> pl.DataFrame:
-        return pairs.select(key=pl.col("a") * size + pl.col("b"), via=pl.col("via"))
-
-    spatial = pl.concat(
-        [grid_pairs(frame, config, probes), word_pairs(frame, config, probes)]
-    ).select(key=pl.col("a") * size + pl.col("b"))
-    spatial = spatial.unique().with_columns(via=pl.lit(VIA_PLACE_TIME, pl.Int8))
-    documents = pl.concat(
-        [document_pairs(frame, config, probes), claim_pairs(frame, config, probes)]
+    spatial = pl.lit(VIA_PLACE_TIME, pl.Int8)
+    found = pl.concat(
+        [
+            _grid_pairs(frame, config, probes).with_columns(via=spatial),
+            _word_pairs(frame, config, probes).with_columns(via=spatial),
+            document_pairs(frame, config, probes),
+            claim_pairs(frame, config, probes),
+        ]
     )
-    pairs = spatial
-    if not documents.is_empty():
-        pairs = pl.concat([spatial, keyed(documents)]).group_by("key").agg(pl.col("via").sum())
-    return pairs.select(a=pl.col("key") // size, b=pl.col("key") % size, via="via").sort("a", "b")
+    merged = (
+        found.select(key=pl.col("a") * size + pl.col("b"), via="via")
+        .group_by("key")
+        .agg(pl.col("via").bitwise_or())
+        .sort("key")
+    )
+    return merged.select(a=pl.col("key") // size, b=pl.col("key") % size, via="via")

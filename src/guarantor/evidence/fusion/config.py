@@ -52,6 +52,7 @@ class FusionConfig:
     coarse_text_similarity: float = 60.0  # coarse reports link only where the texts agree
     wide_text_similarity: float = 60.0  # idem for links beyond the exact-place tolerance
     token_chars: int = 4  # words shorter than this do not block coarse reports
+    probe_group_cap: int = 8  # a report probes with the words at most this many reports share
     token_group_cap: int = 30  # a word more reports share in one time bucket does not block
     same_document_similarity: float = 90.0  # text similarity for "the same article"
     near_identical_similarity: float = 90.0  # text similarity of two echoes

@@ -64,36 +64,54 @@ def most_restrictive(markings: list[str | None]) -> str:
     return "REL TO " + ",".join(sorted(parties))
 
 
-def _mode(column: str) -> pl.Expr:
-    values = pl.col(column).drop_nulls()
-    return values.mode().sort().first()
+def _first_by(ranked: pl.DataFrame, rank: list[str], columns: dict[str, str]) -> pl.DataFrame:
+    """Per label, ``columns`` (name: column) of the member that ranks first."""
+    picked = ranked.sort(["label", *rank]).filter(pl.col("label").is_first_distinct())
+    return picked.select("label", **{name: pl.col(column) for name, column in columns.items()})
 
 
-def _best(column: str, rank: list[str]) -> pl.Expr:
-    return pl.col(column).sort_by(rank).first()
+def _modes(members: pl.DataFrame) -> pl.DataFrame:
+    """Per label, the most frequent value of each of ``_MODES`` (ties: alphabetical)."""
+    out = members.select("label").unique()
+    for name, column in _MODES.items():
+        counted = (
+            members.select("label", value=pl.col(column))
+            .drop_nulls("value")
+            .group_by("label", "value")
+            .len()
+            .sort(["label", "len", "value"], descending=[False, True, False])
+            .filter(pl.col("label").is_first_distinct())
+        )
+        out = out.join(counted.select("label", pl.col("value").alias(name)), on="label", how="left")
+    return out
 
 
 def _fused(members: pl.DataFrame, echo: np.ndarray) -> pl.DataFrame:
-    place = ["place_rank", "idx"]
-    time = ["time_rank", "time_precision_rank", "idx"]
     ranked = members.with_columns(
         echo=pl.Series(echo).gather(members["idx"]),
         place_rank=pl.col("pc").fill_null(99),
         time_rank=(pl.col("h1") - pl.col("h0")).fill_null(float("inf")),
         time_precision_rank=pl.col("time_precision").fill_null(99),
     )
-    return ranked.group_by("label").agg(
+    time = _first_by(
+        ranked,
+        ["time_rank", "time_precision_rank", "idx"],
+        {"time": "observed_at", "time_until": "observed_until", "time_precision": "time_precision"},
+    )
+    place = _first_by(
+        ranked,
+        ["place_rank", "idx"],
+        {
+            "lat": "lat",
+            "lon": "lon",
+            "place_precision": "place_precision",
+            "place_name": "place_name",
+            "oblast": "admin1",
+            "raion": "admin2",
+        },
+    )
+    totals = ranked.group_by("label").agg(
         seed=pl.col("report_key").min(),
-        time=_best("observed_at", time),
-        time_until=_best("observed_until", time),
-        time_precision=_best("time_precision", time),
-        lat=_best("lat", place),
-        lon=_best("lon", place),
-        place_precision=_best("place_precision", place),
-        place_name=_best("place_name", place),
-        oblast=_best("admin1", place),
-        raion=_best("admin2", place),
-        **{name: _mode(column) for name, column in _MODES.items()},
         **{column: pl.col(column).max() for column in _HIGHEST},
         reports=pl.len().cast(pl.Int32),
         sources=pl.col("echo").n_unique().cast(pl.Int32),
@@ -101,6 +119,11 @@ def _fused(members: pl.DataFrame, echo: np.ndarray) -> pl.DataFrame:
         reliability=grading.reliability(pl.col("reliability")),
         credibility=grading.credibility(pl.col("credibility"), pl.col("echo").n_unique()),
         markings=pl.col("releasability").fill_null("").unique().sort().str.join("\x1f"),
+    )
+    return (
+        totals.join(time, on="label")
+        .join(place, on="label")
+        .join(_modes(members), on="label", how="left")
     )
 
 

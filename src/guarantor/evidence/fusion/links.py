@@ -38,6 +38,7 @@ link only when they make the same claim: the same point and the same span (withi
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from guarantor.evidence.fusion.blocking import VIA_CLAIM, VIA_PLACE_TIME, VIA_TEXT, VIA_URL
@@ -205,23 +206,23 @@ def _coarse_best(accepted: pl.DataFrame, coarse: pl.Series, config: FusionConfig
     drop = (((first | second) & weak) | (first & second & elsewhere)) & (
         accepted["rule"] == "place_time"
     )
-    numbered = accepted.filter(~drop).with_row_index("edge")
-    spatial = numbered.filter(pl.col("rule") == "place_time")
-    ends = pl.concat(
-        [
-            spatial.select("edge", "score", node="a", other="b"),
-            spatial.select("edge", "score", node="b", other="a"),
-        ]
-    )
-    ends = ends.filter(coarse.gather(ends["node"]))
-    best = (
-        ends.sort(["node", "score", "other"], descending=[False, True, False])
-        .group_by("node", maintain_order=True)
-        .first()["edge"]
-    )
-    touches_coarse = coarse.gather(spatial["a"]) | coarse.gather(spatial["b"])
-    dropped = spatial.filter(touches_coarse & ~spatial["edge"].is_in(best.implode()))
-    return numbered.filter(~pl.col("edge").is_in(dropped["edge"].implode())).drop("edge")
+    kept = accepted.filter(~drop)
+    a, b, score = kept["a"].to_numpy(), kept["b"].to_numpy(), kept["score"].to_numpy()
+    flags = coarse.to_numpy()
+    edges = np.flatnonzero((kept["rule"] == "place_time").to_numpy())
+    node = np.concatenate([a[edges], b[edges]])
+    other = np.concatenate([b[edges], a[edges]])
+    edge = np.concatenate([edges, edges])
+    ends = flags[node]
+    node, other, edge = node[ends], other[ends], edge[ends]
+    order = np.lexsort((other, -score[edge], node))
+    lead = np.ones(len(order), dtype=bool)
+    lead[1:] = node[order][1:] != node[order][:-1]
+    best = np.zeros(kept.height, dtype=bool)
+    best[edge[order][lead]] = True
+    touches = np.zeros(kept.height, dtype=bool)
+    touches[edges] = flags[a[edges]] | flags[b[edges]]
+    return kept.filter(pl.Series(~touches | best))
 
 
 def links(frame: pl.DataFrame, pairs: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:

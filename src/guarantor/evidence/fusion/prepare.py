@@ -83,10 +83,11 @@ def _groups(column: str, mapping: dict[str, str]) -> pl.Expr:
 
 def prepare(reports: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
     """The fusion frame of ``reports`` (any frame with the REPORT_SCHEMA columns)."""
+    key = pl.col("report_key")
     frame = (
-        reports.unique("report_key", keep="first", maintain_order=True)
-        .filter(pl.col("report_key").is_not_null())
-        .sort("report_key")
+        reports.filter(key.is_not_null())
+        .sort("report_key", maintain_order=True)  # stable: the first of a repeated key leads
+        .filter((key != key.shift(1)).fill_null(True))
         .with_row_index("idx")
         .with_columns(pl.col("idx").cast(pl.Int64))
     )
