@@ -85,7 +85,10 @@ def frame_of(kind: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
     schema = {"violations": VIOLATION_SCHEMA, "activations": ACTIVATION_SCHEMA}.get(
         kind, OBLIGATION_SCHEMA
     )
-    frame = pl.DataFrame(rows, schema=dict(schema)) if rows else empty(schema)
+    if not rows:
+        return empty(schema)
+    columns = {name: [row[name] for row in rows] for name in schema}
+    frame = pl.DataFrame(columns, schema=dict(schema))
     return frame.sort(_ORDER[kind])
 
 

@@ -23,8 +23,10 @@ time within which corrections arrive.
 
 Cost: a push evaluates only the predicates its incident can satisfy
 (:class:`~guarantor.scenarios.dispatch.RuleIndex`); :meth:`StreamEvaluator.push_frame`
-takes a micro-batch, evaluates its predicates and zones with the batch target at once, and
-emits exactly the events of pushing its rows one by one.
+takes a micro-batch, evaluates its predicates, zones, positions and violation explanations
+with the batch target at once (:mod:`guarantor.scenarios.stream_frames`), and emits exactly
+the events of pushing its rows one by one; a new incident whose matches have no window
+issues its results without the re-run machinery.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ from guarantor.scenarios.program import RevisionProgram, compile_version
 from guarantor.scenarios.stream_frames import (
     attach_violation_explanations,
     matches_by_row,
+    maybe_late,
     predicate_masks,
 )
 from guarantor.scenarios.stream_target import predicate
@@ -220,6 +223,11 @@ class StreamEvaluator:
         self._check_late(record["incident_id"], record["_t"], self._max_seen, {})
 
     def _refuse_late_rows(self, identities: list[str], times: list[int]) -> None:
+        """Refuse the frame if a row is late; vectorised when no row corrects another."""
+        fresh = len(set(identities)) == len(identities)
+        fresh = fresh and self._incidents.keys().isdisjoint(identities)
+        if fresh and not maybe_late(times, self._max_seen, self.lateness_us):
+            return
         seen: int | None = self._max_seen
         pending: dict[str, int] = {}
         for identity, time_us in zip(identities, times, strict=True):

@@ -3,6 +3,7 @@ whole frame at once with the batch target before it applies the rows one by one.
 
 * :func:`predicate_masks`: one boolean column per distinct predicate;
 * :func:`matches_by_row`: for each row, the predicates true on it;
+* :func:`maybe_late`: whether any row is late, vectorised;
 * :func:`attach_violation_explanations`: the explanation of every violation a row may issue
   (the revision in force at its time and its predicate true), built vectorised by
   :mod:`guarantor.scenarios.violations` and attached to the row's record, so that issuing
@@ -22,7 +23,22 @@ from guarantor.scenarios.polars_target import predicate
 from guarantor.scenarios.program import VersionProgram
 from guarantor.scenarios.violations import explained_pairs
 
-__all__ = ["attach_violation_explanations", "matches_by_row", "predicate_masks"]
+__all__ = ["attach_violation_explanations", "matches_by_row", "maybe_late", "predicate_masks"]
+
+
+def maybe_late(times: list[int], max_seen: int | None, lateness_us: int) -> bool:
+    """Whether a row is older than the lateness allows after ``max_seen`` and the rows
+    before it (the exact check, with its message, then runs row by row)."""
+    if not times:
+        return False
+    values = np.asarray(times, dtype=np.int64)
+    seen = np.maximum.accumulate(values)
+    before = np.empty_like(seen)
+    before[1:] = seen[:-1]
+    before[0] = values[0] if max_seen is None else max_seen
+    if max_seen is not None:
+        before = np.maximum(before, max_seen)
+    return bool((values < before - lateness_us).any())
 
 
 def predicate_masks(program: VersionProgram, prepared: pl.DataFrame) -> pl.DataFrame:
