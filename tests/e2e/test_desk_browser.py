@@ -402,6 +402,10 @@ def test_every_page_needs_sign_in_and_a_wrong_password_shows_the_form_again(
     page.get_by_label("Username").fill("liaison.ua")
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{site.url}/agreements/minsk-2015")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{site.url}/sign-in")
+    page.goto(site.url + "/obligations")
+    assert page.url == f"{site.url}/sign-in?next=/obligations"  # the session has ended
     context.close()
 
 
