@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import threading
 import weakref
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from datetime import datetime, time
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 import sqlalchemy as sa
@@ -29,6 +31,8 @@ __all__ = ["Cube", "CubeCache", "answerable", "cube_cache", "day_of"]
 
 _I, _V = incidents.c, violations.c
 _KEYS = ("day", "oblast", "type", "status", "releasability")
+MEMO_SIZE = 256
+T = TypeVar("T")
 
 
 def day_of(engine: Engine, column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
@@ -58,8 +62,27 @@ def answerable(query: IncidentQuery) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Cube:
+    """The counts of one data version, and answers already given on it (bounded)."""
+
     incidents: pl.DataFrame  # _KEYS + n
     violations: pl.DataFrame  # agreement_id + _KEYS + n
+    answers: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The answer to ``key`` on this data version, computed once (the latest
+        ``MEMO_SIZE`` answers are kept)."""
+        with self.lock:
+            if key in self.answers:
+                self.answers.move_to_end(key)
+                found: T = self.answers[key]
+                return found
+        value = compute()
+        with self.lock:
+            self.answers[key] = value
+            while len(self.answers) > MEMO_SIZE:
+                self.answers.popitem(last=False)
+        return value
 
     def _filter(self, frame: pl.DataFrame, query: IncidentQuery) -> pl.DataFrame:
         conditions = []
@@ -80,13 +103,18 @@ class Cube:
         return frame.filter(*conditions) if conditions else frame
 
     def incident_markings(self) -> tuple[str | None, ...]:
-        return tuple(self.incidents["releasability"].unique().sort(nulls_last=True))
+        return self.remember(
+            "markings",
+            lambda: tuple(self.incidents["releasability"].unique().sort(nulls_last=True)),
+        )
 
     def count_incidents(self, query: IncidentQuery) -> int:
-        return int(self._filter(self.incidents, query)["n"].sum())
+        return self.remember(
+            ("incidents", query), lambda: int(self._filter(self.incidents, query)["n"].sum())
+        )
 
     def count_violations(self, query: IncidentQuery) -> int:
-        return int(self._violations(query)["n"].sum())
+        return self.remember(("violations", query), lambda: int(self._violations(query)["n"].sum()))
 
     def _violations(self, query: IncidentQuery) -> pl.DataFrame:
         frame = self.violations
@@ -95,6 +123,9 @@ class Cube:
         return self._filter(frame, query)
 
     def grouped(self, query: IncidentQuery, by: str) -> list[tuple[Any, int, int]]:
+        return self.remember(("grouped", query, by), lambda: self._grouped(query, by))
+
+    def _grouped(self, query: IncidentQuery, by: str) -> list[tuple[Any, int, int]]:
         counted = self._filter(self.incidents, query).group_by(by).agg(i=pl.col("n").sum())
         violated = self._violations(query).group_by(by).agg(v=pl.col("n").sum())
         both = counted.join(violated, on=by, how="full", coalesce=True, nulls_equal=True)

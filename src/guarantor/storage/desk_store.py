@@ -181,6 +181,15 @@ class SqlDeskReader:
     def incident_page(
         self, query: IncidentQuery, after: Key | None, limit: int
     ) -> list[IncidentSummary]:
+        if after is None and query.q is None:  # the first page, asked for by many
+            cube = cube_cache(self._engine).cube()
+            key = ("first-page", query, limit)
+            return cube.remember(key, lambda: self._incident_page(query, after, limit))
+        return self._incident_page(query, after, limit)
+
+    def _incident_page(
+        self, query: IncidentQuery, after: Key | None, limit: int
+    ) -> list[IncidentSummary]:
         select = (
             sa.select(*INCIDENT_SUMMARY)
             .where(*_incident_where(query), _after(_I.time, _I.incident_id, after))
@@ -389,6 +398,11 @@ class SqlDeskReader:
     # --- dashboard ------------------------------------------------------------------------
 
     def markers(self, query: IncidentQuery, cap: int) -> list[Marker]:
+        """Remembered per data version: the same map is asked for by many users."""
+        cube = cube_cache(self._engine).cube()
+        return cube.remember(("markers", query, cap), lambda: self._markers(query, cap))
+
+    def _markers(self, query: IncidentQuery, cap: int) -> list[Marker]:
         violated = sa.select(_V.incident_id).where(_V.incident_id == _I.incident_id)
         if query.agreement_id is not None:
             violated = violated.where(_V.agreement_id == query.agreement_id)
