@@ -196,6 +196,16 @@ def test_incident_filters(app_client: TestClient) -> None:
     assert ids(q="pokrov") == {of["pokr"]}
     assert ids(q="SMALL_ARMS") == {of["sieve"]}
     assert ids(q="100%") == set()
+    assert ids(agreement="minsk-2015", zone="conflict-area") == set(of.values()) - {of["khar"]}
+    assert ids(agreement="minsk-2015", zone="luhansk-oblast", type="small_arms_fire") == {
+        of["sieve"]
+    }
+    for params in (
+        {"zone": "conflict-area"},
+        {"agreement": "minsk-2015", "zone": "no-such-zone"},
+        {"agreement": "minsk-2015", "zone": "security-zone-artillery"},
+    ):
+        assert error_code(client.get("/api/incidents", params=params), 422) == "filter_invalid"
     naive = client.get("/api/incidents", params={"since": "2026-03-10T00:00:00"})
     assert error_code(naive, 422) == "filter_invalid"
     assert "time zone" in naive.json()["error"]["message"]

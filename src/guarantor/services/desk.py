@@ -170,16 +170,21 @@ def _time_or_epoch(value: datetime | None) -> datetime:
 
 
 def _incident_query(reader: DeskReader, principal: Principal, flt: IncidentFilter) -> IncidentQuery:
+    oblasts: tuple[str, ...] | None = (flt.oblast,) if flt.oblast else None
     if flt.zone is not None:
-        raise FilterInvalid(
-            f"filtering by zone ('{flt.zone}') is not available yet; expected no zone filter; "
-            "fix: filter by oblast instead"
-        )
+        if flt.zone_oblasts is None:
+            raise FilterInvalid(
+                f"zone '{flt.zone}' was not resolved to its oblasts; expected a zone made of "
+                "oblasts (admin_units, level 1) of the agreement given with it; fix: give "
+                "?agreement= with the zone, or filter by oblast"
+            )
+        zone = tuple(flt.zone_oblasts)
+        oblasts = zone if oblasts is None else tuple(o for o in oblasts if o in zone)
     return IncidentQuery(
         visible=visible(reader, principal, "incidents"),
         since=flt.since,
         until=flt.until,
-        oblasts=(flt.oblast,) if flt.oblast else None,
+        oblasts=oblasts,
         type=flt.type or None,
         status=flt.status or None,
         q=(flt.q or "").strip() or None,

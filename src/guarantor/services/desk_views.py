@@ -72,6 +72,7 @@ class IncidentFilter:
     status: str | None = None
     q: str | None = None
     agreement_id: str | None = None
+    zone_oblasts: tuple[str, ...] | None = None  # the oblasts of ``zone``, resolved by the caller
 
 
 @dataclass(frozen=True, slots=True)

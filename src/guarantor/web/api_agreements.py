@@ -23,7 +23,7 @@ from guarantor.services import agreements as svc
 from guarantor.web.api_data import Signed
 from guarantor.web.deps import application_of
 
-__all__ = ["router"]
+__all__ = ["loaded_agreement", "router"]
 
 router = APIRouter(prefix="/api/agreements", tags=["agreements"])
 _CACHE: dict[Path, tuple[tuple[float, ...], LoadedAgreement]] = {}
@@ -67,6 +67,12 @@ class DiffOut(BaseModel):
 
 def _folders(request: Request) -> dict[str, Path]:
     return {p.name: p for p in svc.shipped_folders(application_of(request).agreements_dir)}
+
+
+def loaded_agreement(request: Request, name: str) -> LoadedAgreement:
+    """A shipped agreement by its id (its folder), loaded once while its files are unchanged;
+    :class:`NotFound` for any other name."""
+    return _loaded(request, name)
 
 
 def _loaded(request: Request, name: str) -> LoadedAgreement:

@@ -63,7 +63,38 @@ def _aware(name: str, value: datetime | None) -> datetime | None:
     return value
 
 
+def _zone_oblasts(
+    request: Request, agreement: str | None, zone: str | None
+) -> tuple[str, ...] | None:
+    """The oblasts of an agreement zone made of oblasts (the latest version's)."""
+    if zone is None:
+        return None
+    if agreement is None:
+        raise FilterInvalid(
+            f"query.zone: zone '{zone}' needs the agreement it belongs to; fix: add "
+            "?agreement=<id>, e.g. ?agreement=minsk-2015&zone=conflict-area"
+        )
+    from guarantor.web.api_agreements import loaded_agreement
+
+    version = loaded_agreement(request, agreement).latest
+    zones = {z.id: z for z in version.zones}
+    if zone not in zones:
+        raise FilterInvalid(
+            f"query.zone: agreement '{agreement}' has no zone '{zone}'; expected one of "
+            f"{', '.join(sorted(zones))}; fix: use one of those ids"
+        )
+    found = zones[zone]
+    if found.kind != "admin_units" or found.admin_level != 1:
+        raise FilterInvalid(
+            f"query.zone: zone '{zone}' is drawn as a {found.kind} zone; filtering lists by "
+            "zone works for zones made of oblasts (admin_units, level 1) only; fix: use such "
+            "a zone or filter by oblast"
+        )
+    return tuple(found.units)
+
+
 def incident_filter(
+    request: Request,
     since: Annotated[datetime | None, Query(description="from this time (inclusive)")] = None,
     until: Annotated[datetime | None, Query(description="before this time")] = None,
     zone: Annotated[str | None, Query(description="zone id of the agreement")] = None,
@@ -82,6 +113,7 @@ def incident_filter(
         status=status,
         q=q,
         agreement_id=agreement,
+        zone_oblasts=_zone_oblasts(request, agreement, zone),
     )
 
 
