@@ -29,7 +29,9 @@ __all__ = [
     "StreamEvent",
     "activation_events",
     "activation_row",
+    "change_events",
     "signature",
+    "source_events",
     "violation_key",
     "violation_row",
 ]
@@ -196,3 +198,44 @@ def signature(source: object) -> object:
         )
     revision, record = cast("tuple[RevisionProgram, Record]", source)
     return (revision.index, _view(record))
+
+
+def change_events(
+    program: VersionProgram,
+    before: dict[tuple[str, str], object],
+    after: dict[tuple[str, str], object],
+) -> list[StreamEvent]:
+    """The events from the sources each result key had (``before``) to those it has
+    (``after``): retractions first, then issues, each in (kind, key) order; a result whose
+    row would not change gives none."""
+    retracts: list[StreamEvent] = []
+    issues: list[StreamEvent] = []
+    for key, old in sorted(before.items(), key=lambda item: item[0]):
+        new = after[key]
+        if old is not None and new is not None and signature(old) == signature(new):
+            continue
+        if old is not None:
+            retracts.extend(source_events(program, "retract", key, old))
+        if new is not None:
+            issues.extend(source_events(program, "issue", key, new))
+    return retracts + issues
+
+
+def source_events(
+    program: VersionProgram, action: Action, key: tuple[str, str], source: object
+) -> list[StreamEvent]:
+    """The events of one result source: a window activation, or a (revision, record) pair
+    of a violation or a window-free activation."""
+    if isinstance(source, Activation):
+        return activation_events(program, action, source)
+    revision, record = cast("tuple[RevisionProgram, Record]", source)
+    if key[0] == "violation":
+        return [StreamEvent(action, "violation", key[1], _violation(program, revision, record))]
+    plain = Activation(revision, record, (), None, None, (record,))
+    return activation_events(program, action, plain)
+
+
+def _violation(
+    program: VersionProgram, revision: RevisionProgram, record: Record
+) -> Callable[[], dict[str, Any]]:
+    return lambda: violation_row(program, revision, record)

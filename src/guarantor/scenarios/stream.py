@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
 import polars as pl
 
@@ -43,10 +43,9 @@ from guarantor.scenarios.errors import LateIncidentError
 from guarantor.scenarios.events import (
     LiveResults,
     StreamEvent,
-    activation_events,
-    signature,
+    change_events,
+    source_events,
     violation_key,
-    violation_row,
 )
 from guarantor.scenarios.explain import iso
 from guarantor.scenarios.frame import normalise_record, prepare_incidents
@@ -149,17 +148,45 @@ class StreamEvaluator:
             prepared = add_position_columns(prepared, self._positions)
         identities = prepared["incident_id"].to_list()
         times = prepared["_t"].to_list()
-        self._refuse_late_rows(identities, times)
+        fresh = self._refuse_late_rows(identities, times)
         masks = predicate_masks(self.program, prepared)
         matched = matches_by_row(masks)
         columns = [c for c in prepared.columns if c != "time"]
         rows = sorted(matched)
         full = dict(zip(rows, prepared[rows].select(columns).to_dicts(), strict=True))
         attach_violation_explanations(self.program, prepared, masks, full)
+        if fresh:
+            return self._push_fresh(identities, times, full, matched)
         events: list[StreamEvent] = []
         for row, (identity, time_us) in enumerate(zip(identities, times, strict=True)):
             record = full.get(row) or {"incident_id": identity, "_t": time_us}
             events.extend(self._push(record, matched.get(row, ())))
+        return events
+
+    def _push_fresh(
+        self,
+        identities: list[str],
+        times: list[int],
+        full: dict[int, Record],
+        matched: dict[int, list[int]],
+    ) -> list[StreamEvent]:
+        """New, distinct incidents in time within the lateness: those matching nothing are
+        stored together up to the next matching row, which then sees the state (max time
+        seen, evictions) it would after pushing them one by one."""
+        events: list[StreamEvent] = []
+        start = 0
+        for row in [*sorted(matched), len(times)]:
+            for identity, time_us in zip(identities[start:row], times[start:row], strict=True):
+                self._incidents[identity] = {"incident_id": identity, "_t": time_us}
+                heapq.heappush(self._heap, (time_us, identity))
+            if row > start:
+                latest = max(times[start:row])
+                if self._max_seen is None or latest > self._max_seen:
+                    self._max_seen = latest
+                self._evict()
+            if row < len(times):
+                events.extend(self._push(full[row], matched[row]))
+            start = row + 1
         return events
 
     def _push(self, record: Record, matched: Sequence[int] | None) -> list[StreamEvent]:
@@ -196,7 +223,7 @@ class StreamEvaluator:
         if self._max_seen is None or record["_t"] > self._max_seen:
             self._max_seen = record["_t"]
         self._evict()
-        return self._events(before, after)
+        return change_events(self.program, before, after)
 
     def _push_plain(self, record: Record, revisions: list[RevisionProgram]) -> list[StreamEvent]:
         """A new incident whose matches have no window: it only issues its own results (the
@@ -214,7 +241,7 @@ class StreamEvaluator:
         self._evict()
         events: list[StreamEvent] = []
         for key, source in sorted(held, key=lambda item: item[0]):
-            events.extend(self._event("issue", key, source))
+            events.extend(source_events(self.program, "issue", key, source))
         return events
 
     # -- adding and removing ----------------------------------------------------------------
@@ -222,18 +249,20 @@ class StreamEvaluator:
     def _refuse_late(self, record: Record) -> None:
         self._check_late(record["incident_id"], record["_t"], self._max_seen, {})
 
-    def _refuse_late_rows(self, identities: list[str], times: list[int]) -> None:
-        """Refuse the frame if a row is late; vectorised when no row corrects another."""
+    def _refuse_late_rows(self, identities: list[str], times: list[int]) -> bool:
+        """Refuse the frame if a row is late; vectorised when no row corrects another.
+        True when the rows are new, distinct incidents, none late (a *fresh* frame)."""
         fresh = len(set(identities)) == len(identities)
         fresh = fresh and self._incidents.keys().isdisjoint(identities)
         if fresh and not maybe_late(times, self._max_seen, self.lateness_us):
-            return
+            return True
         seen: int | None = self._max_seen
         pending: dict[str, int] = {}
         for identity, time_us in zip(identities, times, strict=True):
             self._check_late(identity, time_us, seen, pending)
             pending[identity] = time_us
             seen = time_us if seen is None else max(seen, time_us)
+        return False
 
     def _check_late(
         self, identity: str, time_us: int, seen: int | None, pending: dict[str, int]
@@ -372,37 +401,6 @@ class StreamEvaluator:
         del self._partitions[key]
         if partition.evicted_holds and key[0] in self._zero_holds:
             self._sticky[key] = True
-
-    def _events(
-        self, before: dict[_Change, object], after: dict[_Change, object]
-    ) -> list[StreamEvent]:
-        retracts: list[StreamEvent] = []
-        issues: list[StreamEvent] = []
-        for key, old in sorted(before.items(), key=lambda item: item[0]):
-            new = after[key]
-            if old is not None and new is not None and signature(old) == signature(new):
-                continue
-            if old is None and new is None:
-                continue
-            if old is not None:
-                retracts.extend(self._event("retract", key, old))
-            if new is not None:
-                issues.extend(self._event("issue", key, new))
-        return retracts + issues
-
-    def _event(self, action: Any, key: _Change, source: object) -> list[StreamEvent]:
-        program = self.program
-        if isinstance(source, Activation):
-            return activation_events(program, action, source)
-        revision, record = cast("tuple[RevisionProgram, Record]", source)
-        if key[0] == "violation":
-            return [StreamEvent(action, "violation", key[1], _row(program, revision, record))]
-        plain = Activation(revision, record, (), None, None, (record,))
-        return activation_events(program, action, plain)
-
-
-def _row(program: Any, revision: RevisionProgram, record: Record) -> Any:
-    return lambda: violation_row(program, revision, record)
 
 
 def _mark(dirty: _Dirty, key: PartitionKey, position: int, time_us: int) -> None:
