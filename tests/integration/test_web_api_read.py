@@ -280,6 +280,9 @@ def test_violations_activations_and_obligations_rest_on_visible_incidents(
     of = record_of_incidents(cell)
     violations, total = every_page(cell, "/api/violations", 2, agreement="framework-2025")
     assert total == len(violations) and {v["incident_id"] for v in violations} <= set(of.values())
+    assert len({(v["incident_id"], v["rule_id"], v["revision"]) for v in violations}) == total
+    one_page = ok(cell.get("/api/violations", params={"agreement": "framework-2025", "limit": 500}))
+    assert one_page["items"] == violations  # the same order, page by page or all at once
     activations, _ = every_page(cell, "/api/activations", 5, agreement="framework-2025")
     surge = [a for a in activations if a["rule_id"] == "artillery-surge"]
     assert surge and all(of["pokr"] in a["contributing"] for a in surge)

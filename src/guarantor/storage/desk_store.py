@@ -336,15 +336,39 @@ class SqlDeskReader:
     def violation_page(
         self, query: IncidentQuery, after: Key | None, limit: int
     ) -> list[ViolationView]:
-        key = _V.incident_id + "|" + _V.rule_id + "|" + _V.revision + "|" + _V.agreement_id
+        """Two steps, so that the time index drives: the next incidents (newest first) that
+        have a matching violation, then their violations, ordered and cut here."""
+        has = sa.select(_V.incident_id).where(_V.incident_id == _I.incident_id)
+        if query.agreement_id is not None:
+            has = has.where(_V.agreement_id == query.agreement_id)
+        start: sa.ColumnElement[bool] = sa.true()
+        if after is not None:  # the incident of the cursor may have violations left
+            at, key = after
+            start = sa.and_(
+                _I.time <= at,
+                sa.or_(_I.time < at, _I.incident_id <= key.split("|", 1)[0]),
+            )
+        rows = self._all(
+            sa.select(_I.incident_id)
+            .where(*_incident_where(query), has.exists(), start)
+            .order_by(_I.time.desc(), _I.incident_id.desc())
+            .limit(limit + 1)  # each has a violation at least; the cursor's may have none left
+        )
+        ids = [str(row[0]) for row in rows]
+        if not ids:
+            return []
         select = (
             sa.select(*_VIOLATION_COLUMNS, _I.time)
             .join(incidents, _I.incident_id == _V.incident_id)
-            .where(*_violation_where(query), _after(_I.time, key, after))
-            .order_by(_I.time.desc(), key.desc())
-            .limit(limit)
+            .where(_V.incident_id.in_(ids))
         )
-        return [violation_of(r) for r in self._all(select)]
+        if query.agreement_id is not None:
+            select = select.where(_V.agreement_id == query.agreement_id)
+        found = [violation_of(r) for r in self._all(select)]
+        ordered = sorted(found, key=_violation_key, reverse=True)
+        if after is not None:
+            ordered = [v for v in ordered if _violation_key(v) < after]
+        return ordered[:limit]
 
     def count_violations(self, query: IncidentQuery) -> int:
         if answerable(query):
@@ -452,6 +476,10 @@ class SqlDeskReader:
             found.setdefault(k, [0, 0])[1] = int(n)
         ordered = sorted(found.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
         return [(k, i, v) for k, (i, v) in ordered]
+
+
+def _violation_key(v: ViolationView) -> Key:
+    return (v.incident_time, f"{v.incident_id}|{v.rule_id}|{v.revision}|{v.agreement_id}")
 
 
 _VIOLATION_COLUMNS = (
