@@ -12,8 +12,9 @@ type and toll in an outlet's own words (English, Ukrainian or Russian
 Cyrillic); 10 % of the reports republish another report of the same event (same URL and
 text). Truth is the generator's event id.
 
-For each size it prints wall time, peak memory (RSS high-water mark of the process) and
-pairwise precision, recall and F1 of ``fuse``, then the same for scikit-learn DBSCAN
+For each size it prints wall time (with the CPU time of all threads and the load average
+before and after, since the host may be shared), peak memory (RSS high-water mark of the
+process) and pairwise precision, recall and F1 of ``fuse``, then the same for scikit-learn DBSCAN
 (haversine metric, ball tree, eps 10 km, min_samples 1) on the same points twice: per
 calendar day (a strong baseline that knows the time) and on all points at once (space only,
 as the issue names it), the latter skipped, with the estimate, when its neighbourhoods would
@@ -24,6 +25,7 @@ asserts nothing. The peak RSS is the process's high-water mark so far (cumulativ
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import time
 from datetime import UTC, datetime
@@ -180,16 +182,22 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def run_fusion(reports: pl.DataFrame) -> tuple[float, tuple[float, float, float]]:
+def _load() -> str:
+    """The machine's load average (1, 5, 15 minutes): wall times mean little on a busy host."""
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def run_fusion(reports: pl.DataFrame) -> tuple[float, float, tuple[float, float, float]]:
+    """(wall seconds, CPU seconds of all threads, pairwise P/R/F1)."""
     truth = reports.select("report_key", event="event_ref")
     blind = reports.with_columns(event_ref=pl.lit(None, pl.Utf8))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     result = fuse(blind)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     labels = result.membership.select("report_key", cluster="incident_id").join(
         truth, on="report_key"
     )
-    return seconds, pairwise(labels)
+    return seconds, cpu, pairwise(labels)
 
 
 def run_dbscan(
@@ -248,10 +256,12 @@ def main() -> None:
     for size in args.sizes:
         reports = generate(size)
         events = reports["event_ref"].n_unique()
-        seconds, (p, r, f) = run_fusion(reports)
+        before = _load()
+        seconds, cpu, (p, r, f) = run_fusion(reports)
         print(
-            f"fuse   {size:>9,} reports ({events:,} events): {seconds:7.2f} s, peak RSS "
-            f"{_peak_mb():,.0f} MB, P {p:.4f} R {r:.4f} F1 {f:.4f}",
+            f"fuse   {size:>9,} reports ({events:,} events): {seconds:7.2f} s (CPU {cpu:.1f} s; "
+            f"load {before} before, {_load()} after), peak RSS {_peak_mb():,.0f} MB, "
+            f"P {p:.4f} R {r:.4f} F1 {f:.4f}",
             flush=True,
         )
         if args.no_dbscan:

@@ -165,7 +165,9 @@ def _pairs(frame: pl.DataFrame, found: pl.DataFrame, status: np.ndarray) -> pl.D
         .then(pl.lit("conflict"))
         .otherwise(named),
     )
-    return out.select([pl.col(c).cast(t) for c, t in PAIRS_SCHEMA.items()]).sort("first", "second")
+    # ``idx`` follows ``report_key`` and a < b: the order of (a, b) is that of (first, second).
+    ordered = out.sort("a", "b")
+    return ordered.select([pl.col(c).cast(t) for c, t in PAIRS_SCHEMA.items()])
 
 
 def fuse_incremental(

@@ -307,8 +307,8 @@ def candidate_pairs(
     )
     merged = (
         found.select(key=pl.col("a") * size + pl.col("b"), via="via")
-        .group_by("key")
+        .sort("key")  # sorted first: the grouping below then runs over sorted keys
+        .group_by("key", maintain_order=True)
         .agg(pl.col("via").bitwise_or())
-        .sort("key")
     )
     return merged.select(a=pl.col("key") // size, b=pl.col("key") % size, via="via")

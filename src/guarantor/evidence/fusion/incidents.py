@@ -118,10 +118,17 @@ def _fused(members: pl.DataFrame, echo: np.ndarray) -> pl.DataFrame:
         actors=pl.col("claimed_actor").drop_nulls().n_unique(),
         reliability=grading.reliability(pl.col("reliability")),
         credibility=grading.credibility(pl.col("credibility"), pl.col("echo").n_unique()),
-        markings=pl.col("releasability").fill_null("").unique().sort().str.join("\x1f"),
+    )
+    markings = (
+        ranked.select("label", marking=pl.col("releasability").fill_null(""))
+        .unique()
+        .sort("label", "marking")
+        .group_by("label", maintain_order=True)
+        .agg(markings=pl.col("marking").str.join("\x1f"))
     )
     return (
-        totals.join(time, on="label")
+        totals.join(markings, on="label")
+        .join(time, on="label")
         .join(place, on="label")
         .join(_modes(members), on="label", how="left")
     )
@@ -142,15 +149,19 @@ def _spread(members: pl.DataFrame, fused: pl.DataFrame) -> pl.DataFrame:
     return joined.group_by("label").agg(spread_km=km.max())
 
 
+def _differing(members: pl.DataFrame, column: str) -> pl.DataFrame:
+    """(label, report_key, attribute, value) of the labels whose members differ on ``column``."""
+    values = members.select("label", "report_key", value=pl.col(column)).drop_nulls("value")
+    distinct = values.select("label", "value").unique().group_by("label").len()
+    differ = distinct.filter(pl.col("len") > 1).select("label")
+    return values.join(differ, on="label").select(
+        "label", "report_key", attribute=pl.lit(column), value=pl.col("value").cast(pl.Utf8)
+    )
+
+
 def _disagreements(members: pl.DataFrame, spread: pl.DataFrame) -> pl.DataFrame:
-    long = pl.concat(
-        [
-            members.select(
-                "label", "report_key", attribute=pl.lit(c), value=pl.col(c).cast(pl.Utf8)
-            )
-            for c in _COMPARED
-        ]
-    ).drop_nulls("value")
+    several = members.filter(pl.len().over("label") > 1)
+    long = pl.concat([_differing(several, c) for c in _COMPARED])
     grouped = (
         long.group_by("label", "attribute", "value")
         .agg(pl.col("report_key").sort().alias("reports"))

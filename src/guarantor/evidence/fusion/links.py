@@ -31,7 +31,8 @@ Two records of one organisation with near-identical text at different points are
 
 A *coarse* report (place tolerance of ``coarse_km`` or more, or a span longer than
 ``coarse_hours``) links by place and time only where the texts agree (similarity of at least
-``coarse_text_similarity``), and keeps only its best such link: it attaches to the event that
+``coarse_text_similarity``), and keeps only its best such link (coarse reports joined by
+``same_claim`` keep only the best link of them all): it attaches to the event that
 fits it best and never bridges two events that precise reports keep apart. Two coarse reports
 link only when they make the same claim: the same point and the same span (within a day).
 """
@@ -39,7 +40,10 @@ link only when they make the same claim: the same point and the same span (withi
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from guarantor.evidence.fusion.blocking import VIA_CLAIM, VIA_PLACE_TIME, VIA_TEXT, VIA_URL
 from guarantor.evidence.fusion.config import FusionConfig
@@ -197,9 +201,20 @@ def _rules(config: FusionConfig) -> pl.Expr:
     )
 
 
+def _claim_groups(kept: pl.DataFrame, flags: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
+    """Per report, its group: coarse reports joined by ``same_claim`` links share one."""
+    claims = kept.filter(pl.col("rule") == "same_claim")
+    a, b = claims["a"].to_numpy(), claims["b"].to_numpy()
+    both = flags[a] & flags[b]
+    size = len(flags)
+    graph = coo_matrix((np.ones(int(both.sum())), (a[both], b[both])), shape=(size, size))
+    labels: npt.NDArray[np.int64] = connected_components(graph, directed=False)[1].astype(np.int64)
+    return labels
+
+
 def _coarse_best(accepted: pl.DataFrame, coarse: pl.Series, config: FusionConfig) -> pl.DataFrame:
     """Keep ``place_time`` links of coarse reports only where the texts agree and the link is
-    that report's best."""
+    the best of that report, or of its claim group (coarse reports stating one claim)."""
     first, second = coarse.gather(accepted["a"]), coarse.gather(accepted["b"])
     weak = accepted["text_similarity"].fill_null(0.0) < config.coarse_text_similarity
     elsewhere = (accepted["distance_km"] > config.same_point_km) | ~accepted["same_span"]
@@ -210,14 +225,15 @@ def _coarse_best(accepted: pl.DataFrame, coarse: pl.Series, config: FusionConfig
     a, b, score = kept["a"].to_numpy(), kept["b"].to_numpy(), kept["score"].to_numpy()
     flags = coarse.to_numpy()
     edges = np.flatnonzero((kept["rule"] == "place_time").to_numpy())
+    group = _claim_groups(kept, flags)
     node = np.concatenate([a[edges], b[edges]])
     other = np.concatenate([b[edges], a[edges]])
     edge = np.concatenate([edges, edges])
     ends = flags[node]
-    node, other, edge = node[ends], other[ends], edge[ends]
-    order = np.lexsort((other, -score[edge], node))
+    owner, other, edge = group[node[ends]], other[ends], edge[ends]
+    order = np.lexsort((other, -score[edge], owner))
     lead = np.ones(len(order), dtype=bool)
-    lead[1:] = node[order][1:] != node[order][:-1]
+    lead[1:] = owner[order][1:] != owner[order][:-1]
     best = np.zeros(kept.height, dtype=bool)
     best[edge[order][lead]] = True
     touches = np.zeros(kept.height, dtype=bool)
