@@ -471,3 +471,18 @@ def test_a_coordinator_waives_an_obligation_with_a_reason_and_a_liaison_gets_no_
     assert liaison.get_by_role("button", name="Confirm incident").count() == 0
     liaison.goto(site.url + "/obligations")
     assert liaison.get_by_role("button", name="Acknowledge").count() == 0
+
+
+def test_the_dashboard_filters_by_an_agreement_zone_made_of_oblasts(
+    browser: object, site: Site
+) -> None:
+    page = _signed_in(browser, site, "analyst.cell", "/?agreement=minsk-2015")
+    everywhere = _per_oblast(page)
+    page.get_by_label("Zone").select_option("conflict-area")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url("**zone=conflict-area**")
+    wanted = {k: v for k, v in everywhere.items() if k in ("Donetsk Oblast", "Luhansk Oblast")}
+    assert _per_oblast(page) == wanted
+    assert int(page.locator("#total-incidents").inner_text()) == sum(wanted.values())
+    refused = page.goto(site.url + "/?zone=conflict-area")  # a zone needs its agreement
+    assert refused is not None and refused.status == 422

@@ -19,7 +19,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from guarantor.agreement.model import Zone
 from guarantor.services import desk
+from guarantor.services.desk import FilterInvalid
 from guarantor.services.desk_views import DayCount, IncidentFilter
 from guarantor.web import pages_agreements, pages_incidents, pages_obligations
 from guarantor.web.deps import application_of
@@ -59,6 +61,19 @@ def count_rows(days: tuple[DayCount, ...]) -> tuple[str, list[DayCount]]:
 Text = Annotated[str, Query(max_length=200)]
 
 
+def _zone_oblasts(zones: dict[str, Zone], agreement: str, zone: str) -> tuple[str, ...] | None:
+    if not zone:
+        return None
+    if zone not in zones:
+        where = f"agreement '{agreement}'" if agreement else "no agreement (none is chosen)"
+        raise FilterInvalid(
+            f"the zone '{zone}' is not a zone made of oblasts of {where}; expected one of "
+            f"{', '.join(sorted(zones)) or 'none'}; fix: choose the agreement, apply, then "
+            "choose one of its zones"
+        )
+    return tuple(zones[zone].units)
+
+
 @router.get("/", response_class=HTMLResponse)
 def dashboard_page(
     request: Request,
@@ -68,13 +83,17 @@ def dashboard_page(
     oblast: Text = "",
     type: Text = "",
     agreement: Text = "",
+    zone: Text = "",
 ) -> HTMLResponse:
+    zones = pages_agreements.oblast_zones(request, agreement) if agreement else {}
     flt = IncidentFilter(
         since=day_start(since, "since"),
         until=day_start(until, "until", next_day=True),
         oblast=oblast or None,
         type=type or None,
         agreement_id=agreement or None,
+        zone=zone or None,
+        zone_oblasts=_zone_oblasts(zones, agreement, zone),
     )
     board = desk.dashboard(reader_of(request), principal, flt, cap=PAGE_MARKER_CAP)
     caption = (
@@ -90,6 +109,7 @@ def dashboard_page(
         "oblast": oblast,
         "type": type,
         "agreement": agreement,
+        "zone": zone,
     }
     kept = {k: v for k, v in filters.items() if v and k != "oblast"}
     oblast_links = {
@@ -114,6 +134,7 @@ def dashboard_page(
         filters=filters,
         oblast_links=oblast_links,
         oblasts=base_map().names,
+        zones=sorted(zones.values(), key=lambda z: z.name),
         types=incident_types(),
         agreements=agreement_ids(application_of(request).agreements_dir),
     )

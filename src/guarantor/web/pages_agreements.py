@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from guarantor.agreement import model as m
 from guarantor.agreement.canonical import content_hash
 from guarantor.agreement.diff import diff_versions
 from guarantor.agreement.loader import LoadedAgreement
@@ -21,7 +22,7 @@ from guarantor.web.deps import application_of
 from guarantor.web.pages_common import SignedIn, agreement_ids, parse_day
 from guarantor.web.templating import render
 
-__all__ = ["router"]
+__all__ = ["oblast_zones", "router"]
 
 router = APIRouter(include_in_schema=False)
 Version = Annotated[str, Query(max_length=80)]
@@ -48,6 +49,13 @@ def _agreement(request: Request, agreement_id: str) -> LoadedAgreement:
         )
     folder = directory / agreement_id
     return _load(str(folder), _stamp(folder))
+
+
+def oblast_zones(request: Request, agreement_id: str) -> dict[str, m.Zone]:
+    """The zones of the agreement's latest version that are made of oblasts (the ones lists
+    can filter by), by id."""
+    latest = _agreement(request, agreement_id).latest
+    return {z.id: z for z in latest.zones if z.kind == "admin_units" and z.admin_level == 1}
 
 
 @router.get("/agreements", response_class=HTMLResponse)
