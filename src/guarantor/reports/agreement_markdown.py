@@ -1,5 +1,6 @@
-"""The catalogue of an agreement as Markdown: every version, clause, rule, directive and
-commitment, with clause text rendered. ``docs/agreements/<id>.md`` is generated with it and a
+"""The catalogue of an agreement as Markdown: every version, party, zone, deployed position,
+clause, rule (with its window, geofence and near conditions), directive and commitment, with
+clause text rendered. ``docs/agreements/<id>.md`` is generated with it and a
 test keeps the committed file equal to what the YAML says, so the docs cannot drift."""
 
 from __future__ import annotations
@@ -63,6 +64,77 @@ def _rules(version: m.ResolvedVersion) -> list[str]:
     return [*lines, ""]
 
 
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600:g} h"
+
+
+def _window(rule: m.Rule, window: m.Window) -> str:
+    measure = "count of matching incidents"
+    if window.measure == "sum":
+        measure = f"sum of `{window.field}` over matching incidents"
+    groups = ", ".join(window.group_by) or "the whole agreement"
+    if isinstance(window.threshold, str):
+        value = rule.params.get(window.threshold)
+        threshold = f"`{window.threshold}`" + (f" ({value})" if value is not None else "")
+    else:
+        threshold = f"{window.threshold:g}"
+    return (
+        f"window: {measure} in (t - {_hours(window.length_seconds)}, t] per {groups} "
+        f"{window.op} {threshold}"
+    )
+
+
+def _geofence(version: m.ResolvedVersion, geofence: m.Geofence) -> str:
+    names = {z.id: z.name for z in version.zones}
+    zone = f"zone `{geofence.zone}` {names.get(geofence.zone, '(not among the zones)')}"
+    if geofence.within_km:
+        return f"geofence: within {geofence.within_km:g} km of {zone}"
+    return f"geofence: inside {zone}"
+
+
+def _near(version: m.ResolvedVersion, near: m.Near) -> str:
+    members = sorted(version.party_and_members(near.party) - {near.party})
+    who = f"`{near.party}`"
+    if members:
+        who += " or one of its members (" + ", ".join(f"`{p}`" for p in members) + ")"
+    positions = ", ".join(f"`{p.id}`" for p in version.positions_of(near.party)) or "none listed"
+    return (
+        f"near: within {near.within_km:g} km of a position held by {who} at the "
+        f"incident's time; positions: {positions}"
+    )
+
+
+def _conditions(version: m.ResolvedVersion) -> list[str]:
+    lines: list[str] = []
+    for rule in version.rules:
+        head = f"- `{rule.id}`@{rule.revision} "
+        if rule.window is not None:
+            lines.append(head + _window(rule, rule.window))
+        if rule.geofence is not None:
+            lines.append(head + _geofence(version, rule.geofence))
+        if rule.near is not None:
+            lines.append(head + _near(version, rule.near))
+    return ["## Rule conditions", "", *lines, ""] if lines else []
+
+
+def _positions(version: m.ResolvedVersion) -> list[str]:
+    if not version.positions:
+        return []
+    lines = [
+        "## Positions",
+        "",
+        "| position | party | point | applies | source | status | rationale |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for p in version.positions:
+        applies = "; ".join(_interval(i) for i in p.applies)
+        lines.append(
+            f"| `{p.id}` {_cell(p.label)} | `{p.party}` | lon {p.lon:g}, lat {p.lat:g} | "
+            f"{applies} | `{p.source}` | {p.status} | {_cell(p.rationale)} |"
+        )
+    return [*lines, ""]
+
+
 def _directives(version: m.ResolvedVersion) -> list[str]:
     lines = ["## Directives", "", "| directive | scenario | obligations |", "|---|---|---|"]
     for d in version.directives:
@@ -107,6 +179,6 @@ def agreement_markdown(loaded: LoadedAgreement) -> str:
         + [f"- `{z.id}` {z.name} ({z.kind}, {z.status})" for z in latest.zones]
         + [""]
     )
-    for part in (_clauses, _rules, _directives, _commitments):
+    for part in (_positions, _clauses, _rules, _conditions, _directives, _commitments):
         lines += part(latest)
     return "\n".join(lines).rstrip() + "\n"
