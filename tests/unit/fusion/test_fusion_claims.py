@@ -90,3 +90,15 @@ def test_a_news_report_joins_one_register_record_of_its_claim(
     assert incident_sizes(result) == [1, 1, 2]
     sources = result.incidents.filter(pl.col("reports") == 2)["sources"].to_list()
     assert sources == [2]
+
+
+def test_a_busy_province_day_does_not_join_reports_by_their_shared_claim(
+    report: Callable[..., dict[str, Any]], frame: Callable[..., pl.DataFrame]
+) -> None:
+    # Five different tolls stated at one province and week: two reports that agree on a
+    # toll there agree by chance, and stay apart; in a quiet claim they would join.
+    busy = [report(f"b{toll}", deaths=toll, **WEEK) for toll in (1, 2, 3, 5, 8)]
+    busy.append(report("b1-again", deaths=1, outlet="AFP", **WEEK))
+    assert incident_sizes(fuse(frame(busy))) == [1, 1, 1, 1, 1, 1]
+    quiet = [report("q1", deaths=1, **WEEK), report("q1-again", deaths=1, outlet="AFP", **WEEK)]
+    assert incident_sizes(fuse(frame(quiet))) == [2]

@@ -61,6 +61,7 @@ class FusionConfig:
     document_window_hours: float = 72.0
     document_group_cap: int = 200  # a URL shared by more reports is a live blog, not one item
     claim_max_km: float = 1000.0  # place tolerance up to which a shared claim links on its own
+    coarse_claim_variety: int = 3  # a coarse claim of more different events links nothing
     claim_group_cap: int = 200  # a claim more reports make (a country, a year) does not block
     text_chars: int = 300  # normalised text compared by similarity
     compatible_types: Mapping[str, str] = field(default_factory=dict)  # type -> group

@@ -9,7 +9,10 @@ Rules, strongest first:
 ``same_claim``     the two reports state the same claim (point, span and precision codes,
                    see :mod:`.blocking`), compatible type and weapon, and the tolls and
                    actors agree where both give them: sources citing one event repeat what
-                   it says, whatever its precision (up to ``claim_max_km``).
+                   it says, whatever its precision (up to ``claim_max_km``). A coarse claim
+                   (a province, say) whose reports describe more than
+                   ``coarse_claim_variety`` different events (type, toll, actors) is a busy
+                   province-day, where agreeing attributes are a coincidence: no link.
 ``place_time``     within place tolerance, time spans overlapping (with slack), compatible
                    type and weapon, and a score of at least ``link_score``:
                    ``place`` (1 at the same point, falling to 0 at the tolerance)
@@ -73,7 +76,9 @@ _WHERE = [
     "lat", "lon", "tol", "h0", "h1", "slack", "type_group", "weapon_group", "admin1", "admin2",
     "pc",
 ]  # fmt: skip
-_WHAT = ["text_norm", "informative", "urls", "organisation", "tokens", "toll", "actor"]
+_WHAT = [
+    "text_norm", "informative", "urls", "organisation", "tokens", "toll", "actor", "claim_variety",
+]  # fmt: skip
 _EARTH_KM = 6371.0088
 
 
@@ -183,6 +188,10 @@ def _rules(config: FusionConfig) -> pl.Expr:
         .when(
             ((pl.col("via") & VIA_CLAIM) > 0)
             & (pl.col("tol") <= config.claim_max_km)
+            & (
+                (pl.col("tol") < config.coarse_km)
+                | (pl.col("claim_variety_a") <= config.coarse_claim_variety)
+            )
             & _compatible("type_group")
             & _compatible("weapon_group")
             & _agree("toll")

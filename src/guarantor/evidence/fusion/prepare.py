@@ -133,6 +133,10 @@ def prepare(reports: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
             toll=pl.col("deaths").cast(pl.Int64),
             actor=_words("claimed_actor"),
         )
+        .with_columns(
+            # How many different events (type, toll, actors) the reports of a claim describe.
+            claim_variety=pl.struct("type_group", "toll", "actor").n_unique().over("claim")
+        )
     )
     return frame.sort("idx")
 
