@@ -313,7 +313,9 @@ async def warm_up(cell: httpx.AsyncClient, party: httpx.AsyncClient) -> None:
 async def load(base: str, users: int, seconds: float, think: float) -> tuple[Tally, float]:
     """Sign every user in (Argon2id checks, before the clock), then run them all at once."""
     tally = Tally()
-    limits = httpx.Limits(max_connections=4, max_keepalive_connections=4)
+    # idle connections are dropped before uvicorn's keep-alive timeout (5 s) closes them, as
+    # browsers do; otherwise a request can race the server's close and fail
+    limits = httpx.Limits(max_connections=4, max_keepalive_connections=4, keepalive_expiry=4.0)
     clients = [
         httpx.AsyncClient(base_url=base, timeout=REQUEST_TIMEOUT_S, limits=limits)
         for _ in range(users)
