@@ -37,7 +37,7 @@ from guarantor.services.desk_views import (
     SourceView,
     ViolationView,
 )
-from guarantor.storage.desk_cube import answerable, cube_cache, day_of
+from guarantor.storage.desk_cube import Cube, answerable, cube_cache, day_of
 from guarantor.storage.desk_rows import (
     INCIDENT_SUMMARY,
     REPORT_SUMMARY,
@@ -108,6 +108,8 @@ def _incident_where(query: IncidentQuery) -> list[sa.ColumnElement[bool]]:
         where.append(_I.type == query.type)
     if query.status is not None:
         where.append(_I.status == query.status)
+    if query.statuses is not None:
+        where.append(_I.status.in_(list(query.statuses)))
     if query.q is not None:
         in_text = (
             sa.select(incident_members.c.incident_id)
@@ -156,11 +158,20 @@ def _violation_where(query: IncidentQuery) -> list[sa.ColumnElement[bool]]:
 
 
 class SqlDeskReader:
-    """The desk's read queries over the incident, report and result tables."""
+    """The desk's read queries over the incident, report and result tables. Counts, first
+    pages and markers come from the data version the reader first sees (one check per
+    reader): make one reader per request."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._postgres = engine.dialect.name == "postgresql"
+        self._seen: Cube | None = None
+
+    def _cube(self) -> Cube:
+        """The counts of the data version this reader first saw: a reader answers one
+        request (or one consistent view); make a new one per request."""
+        if self._seen is None:
+            self._seen = cube_cache(self._engine).cube()
+        return self._seen
 
     def _all(self, query: sa.Executable) -> Sequence[Any]:
         with self._engine.connect() as connection:
@@ -182,7 +193,7 @@ class SqlDeskReader:
         self, query: IncidentQuery, after: Key | None, limit: int
     ) -> list[IncidentSummary]:
         if after is None and query.q is None:  # the first page, asked for by many
-            cube = cube_cache(self._engine).cube()
+            cube = self._cube()
             key = ("first-page", query, limit)
             return cube.remember(key, lambda: self._incident_page(query, after, limit))
         return self._incident_page(query, after, limit)
@@ -200,7 +211,7 @@ class SqlDeskReader:
 
     def count_incidents(self, query: IncidentQuery) -> int:
         if answerable(query):
-            return cube_cache(self._engine).cube().count_incidents(query)
+            return self._cube().count_incidents(query)
         return self._scalar(
             sa.select(sa.func.count()).select_from(incidents).where(*_incident_where(query))
         )
@@ -372,7 +383,7 @@ class SqlDeskReader:
 
     def count_violations(self, query: IncidentQuery) -> int:
         if answerable(query):
-            return cube_cache(self._engine).cube().count_violations(query)
+            return self._cube().count_violations(query)
         return self._scalar(
             sa.select(sa.func.count())
             .select_from(violations.join(incidents, _I.incident_id == _V.incident_id))
@@ -423,7 +434,7 @@ class SqlDeskReader:
 
     def markers(self, query: IncidentQuery, cap: int) -> list[Marker]:
         """Remembered per data version: the same map is asked for by many users."""
-        cube = cube_cache(self._engine).cube()
+        cube = self._cube()
         return cube.remember(("markers", query, cap), lambda: self._markers(query, cap))
 
     def _markers(self, query: IncidentQuery, cap: int) -> list[Marker]:
@@ -446,14 +457,14 @@ class SqlDeskReader:
 
     def per_day(self, query: IncidentQuery) -> list[tuple[str, int, int]]:
         if answerable(query):
-            found = cube_cache(self._engine).cube().grouped(query, "day")
+            found = self._cube().grouped(query, "day")
         else:
             found = self._grouped(query, day_of(self._engine, _I.time))
         return [(str(k), i, v) for k, i, v in found]
 
     def per_oblast(self, query: IncidentQuery) -> list[tuple[str | None, int, int]]:
         if answerable(query):
-            found = cube_cache(self._engine).cube().grouped(query, "oblast")
+            found = self._cube().grouped(query, "oblast")
         else:
             found = self._grouped(query, _I.oblast)
         return [(k if k is None else str(k), i, v) for k, i, v in found]
