@@ -187,6 +187,7 @@ def _incident_query(reader: DeskReader, principal: Principal, flt: IncidentFilte
         oblasts=oblasts,
         type=flt.type or None,
         status=flt.status or None,
+        statuses=flt.statuses,
         q=(flt.q or "").strip() or None,
         agreement_id=flt.agreement_id or None,
     )

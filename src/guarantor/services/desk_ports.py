@@ -51,6 +51,7 @@ class IncidentQuery:
     bbox: tuple[float, float, float, float] | None = None  # lon_min, lat_min, lon_max, lat_max
     type: str | None = None
     status: str | None = None
+    statuses: tuple[str, ...] | None = None  # any of these
     q: str | None = None
     agreement_id: str | None = None  # violations, and the ``violated`` flag of markers
 

@@ -70,6 +70,7 @@ class IncidentFilter:
     zone: str | None = None
     type: str | None = None
     status: str | None = None
+    statuses: tuple[str, ...] | None = None  # any of these (with ``status``: both must hold)
     q: str | None = None
     agreement_id: str | None = None
     zone_oblasts: tuple[str, ...] | None = None  # the oblasts of ``zone``, resolved by the caller

@@ -100,6 +100,8 @@ class Cube:
             conditions.append(pl.col("type") == query.type)
         if query.status is not None:
             conditions.append(pl.col("status") == query.status)
+        if query.statuses is not None:
+            conditions.append(pl.col("status").is_in(list(query.statuses)))
         return frame.filter(*conditions) if conditions else frame
 
     def incident_markings(self) -> tuple[str | None, ...]:
