@@ -276,14 +276,20 @@ async def one_user(client: httpx.AsyncClient, tally: Tally, end: float, think: f
     """One user's loop until ``end``: the dashboard, then incidents and their next pages."""
 
     async def pause() -> None:
-        if think:
-            await asyncio.sleep(random.uniform(0, 2 * think))
+        if think:  # never past the end, so that the run lasts what was asked
+            await asyncio.sleep(
+                min(random.uniform(0, 2 * think), max(0.0, end - time.perf_counter()))
+            )
 
     while time.perf_counter() < end:
         await pause()
+        if time.perf_counter() >= end:
+            break
         await timed(client, tally, "GET /api/dashboard", "/api/dashboard",
                     {"agreement": "minsk-2015"})  # fmt: skip
         await pause()
+        if time.perf_counter() >= end:
+            break
         page = await timed(client, tally, "GET /api/incidents", "/api/incidents", {})
         for _ in range(NEXT_PAGES):
             cursor = page and page.get("next_cursor")
