@@ -4,6 +4,8 @@
 * OpenAPI 3.1 at ``/openapi.json``; ``/api/docs`` lists the operations on a plain page. No
   Swagger UI or ReDoc: they load from a CDN, and monitoring cells often work air-gapped.
 * Errors become HTTP in :mod:`guarantor.web.errors` only.
+* Answers of 1 KB or more are gzip-compressed for clients that accept it; the map outline
+  is built at startup (see ``_lifespan``).
 * Sessions and CSRF: :mod:`guarantor.web.sessions`; every state-changing request is checked.
 * Secret key: ``secret_key`` signs sessions. In development without one, a random key is made
   for this process (and the log says so): sessions end when the process does. Production
@@ -15,12 +17,15 @@ from __future__ import annotations
 import html
 import logging
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from guarantor import __version__
@@ -31,6 +36,7 @@ from guarantor.services.users import Passwords
 from guarantor.web import api_agreements, api_data, api_exports, api_meta, auth
 from guarantor.web.api_write import router as write_router
 from guarantor.web.errors import install_error_handlers
+from guarantor.web.map_svg import base_map
 from guarantor.web.pages import router as pages_router
 from guarantor.web.sessions import CsrfCookieMiddleware, SessionCodec, csrf_protect
 from guarantor.web.templating import STATIC_DIR
@@ -38,6 +44,7 @@ from guarantor.web.templating import STATIC_DIR
 __all__ = ["MIN_SECRET_LENGTH", "create_app"]
 
 MIN_SECRET_LENGTH = 32
+GZIP_MIN_BYTES = 1024  # smaller answers gain little from compression
 log = logging.getLogger("guarantor.web")
 
 _SECURITY_HEADERS = {
@@ -90,6 +97,14 @@ def session_secret(settings: Settings) -> str:
     return secret
 
 
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    """At startup, the dashboard's map outline is projected and simplified (once per
+    process), so the first dashboard request does not pay for it."""
+    base_map()
+    yield
+
+
 def create_app(application: Application) -> FastAPI:
     """The FastAPI app of ``application`` (nothing connects to the database until a request)."""
     settings = application.settings
@@ -103,6 +118,7 @@ def create_app(application: Application) -> FastAPI:
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
         dependencies=[Depends(csrf_protect)],
+        lifespan=_lifespan,
     )
     app.state.application = application
     app.state.sessions = SessionCodec(
@@ -126,6 +142,7 @@ def create_app(application: Application) -> FastAPI:
     )
     app.add_middleware(CsrfCookieMiddleware, secure=secure)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
     install_error_handlers(app)  # last: its request-id middleware is the outermost
     return app
 

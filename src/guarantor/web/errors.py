@@ -13,7 +13,8 @@
   traceback goes to the server log under that id, never to the client.
 
 Every response carries ``X-Request-ID``. Browsers asking for HTML (not ``/api``) get the same
-content as a small page, and a GET page that needs a session is sent to ``/sign-in``.
+content as a page of the desk (its header, navigation and skip link; ``templates/error.html``),
+and a GET page that needs a session is sent to ``/sign-in?next=<path and query>``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from guarantor.errors import GuarantorError, Location, Problem
+from guarantor.services.security import Principal
+from guarantor.web.auth import optional_principal
+from guarantor.web.templating import render
 
 __all__ = [
     "REQUEST_ID_HEADER",
@@ -145,9 +149,37 @@ def _respond(
     if not _wants_html(request):
         return JSONResponse(body, status_code=status, headers=headers)
     if status == 401 and request.method == "GET":
-        target = quote(request.url.path, safe="/")
-        return RedirectResponse(f"/sign-in?next={target}", status_code=303, headers=headers)
+        return RedirectResponse(_sign_in_url(request), status_code=303, headers=headers)
+    if status < 500:
+        try:
+            page = render(
+                request,
+                "error.html",
+                _page_principal(request, status),
+                status,
+                title=f"{status} {body['error']['code']}",
+                status=status,
+                error=body["error"],
+            )
+        except Exception as exc:  # an error page must never fail: the plain one then
+            request_id = headers[REQUEST_ID_HEADER]
+            log.error("the error page of request %s failed", request_id, exc_info=exc)
+        else:
+            page.headers.update(headers)
+            return page
     return HTMLResponse(_page(status, body["error"]), status_code=status, headers=headers)
+
+
+def _sign_in_url(request: Request) -> str:
+    """``/sign-in`` with the asked page (path and query) as ``next``; the sign-in routes
+    follow ``next`` only to a path of this site."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return f"/sign-in?next={quote(target, safe='/')}"
+
+
+def _page_principal(request: Request, status: int) -> Principal | None:
+    """Who the page's header names: the signed-in user, except on 401."""
+    return None if status == 401 else optional_principal(request)
 
 
 def _page(status: int, error: dict[str, Any]) -> str:

@@ -17,11 +17,13 @@ from guarantor.web.map_svg import base_map
 from guarantor.web.pages_common import SignedIn, day_start, incident_types, reader_of
 from guarantor.web.templating import render
 
-__all__ = ["REVIEW_DEFAULT", "router"]
+__all__ = ["NEEDS_REVIEW", "REVIEW_DEFAULT", "router"]
 
 router = APIRouter(include_in_schema=False)
 
-REVIEW_DEFAULT = "unverified"
+NEEDS_REVIEW = tuple(s for s in ANALYST_STATUSES if s in ("unverified", "disputed"))
+REVIEW_DEFAULT = "needs-review"  # the queue opens on what waits for an analyst
+ANY_STATUS = "any"
 PAGE_SIZE = 50
 Text = Annotated[str, Query(max_length=200)]
 
@@ -43,7 +45,8 @@ def queue_page(
         until=day_start(until, "until", next_day=True),
         oblast=oblast or None,
         type=type or None,
-        status=status or None,
+        status=None if status in ("", ANY_STATUS, REVIEW_DEFAULT) else status,
+        statuses=NEEDS_REVIEW if status == REVIEW_DEFAULT else None,
         q=q or None,
     )
     page = desk.list_incidents(reader_of(request), principal, flt, cursor or None, PAGE_SIZE)
@@ -65,6 +68,9 @@ def queue_page(
         filters=filters,
         next_query={**more, "cursor": page.next_cursor} if page.next_cursor else None,
         statuses=ANALYST_STATUSES,
+        review_default=REVIEW_DEFAULT,
+        any_status=ANY_STATUS,
+        needs_review=NEEDS_REVIEW,
         oblasts=base_map().names,
         types=incident_types(),
     )
