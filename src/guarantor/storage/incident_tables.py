@@ -147,7 +147,17 @@ incidents = sa.Table(
     *_columns(INCIDENT_COLUMN_TYPES, {"incident_id", "time"}),
     sa.PrimaryKeyConstraint("incident_id"),
 )
-sa.Index(None, incidents.c.time)
+# Keyset pages newest first on (time, incident_id); the desk's counts per day, oblast, type,
+# status and marking read the second index alone (migration 0006_desk_indexes).
+sa.Index(None, incidents.c.time, incidents.c.incident_id)
+sa.Index(
+    None,
+    incidents.c.time,
+    incidents.c.oblast,
+    incidents.c.type,
+    incidents.c.status,
+    incidents.c.releasability,
+)
 
 incident_members = sa.Table(
     "incident_members",
