@@ -40,7 +40,7 @@ jobs), 60 s of load, 50 users, 0 errors in both runs, goal missed:
 One warm request in-process takes about 100 ms for the dashboard (440 KB of JSON: 2,000
 markers and 2,611 days; read service 8 to 30 ms, Pydantic validation about 30 ms, JSON about
 15 ms) and 10 ms for a page of incidents; the first dashboard after a start builds the
-per-data-version counts in about 21 s. One uvicorn process serves on one core.
+per-data-version counts in 11 to 25 s. One uvicorn process serves on one core.
 
 Nothing here asserts; it prints figures.
 """
