@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up a fresh machine for Guarantor: a virtual environment in .venv with the package
-# and its development tools. Idempotent: re-running with an unchanged pyproject.toml is quick.
+# (and, with `dev`, its development tools). Idempotent: re-running with an unchanged
+# pyproject.toml is quick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,11 +16,19 @@ if [ ! -x .venv/bin/python ]; then
     exit 2
   }
 fi
+# `setup.sh` installs what the app needs to run; `setup.sh dev` adds the test and quality
+# tools (scripts/test.sh asks for it). A dev install satisfies both.
+mode=${1:-run}
+case "$mode" in
+  run) spec='.' ;;
+  dev) spec='.[dev]' ;;
+  *) echo "setup.sh: unknown mode '$mode'; expected 'run' or 'dev'" >&2; exit 2 ;;
+esac
 stamp=.venv/.guarantor-installed
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "installing Guarantor and its tools into .venv ..."
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e '.[dev]'
-  echo "$want" > "$stamp"
+have=$(cat "$stamp" 2>/dev/null || true)
+if [ "$have" != "$want dev" ] && [ "$have" != "$want $mode" ]; then
+  echo "installing Guarantor ($mode) into .venv ..."
+  .venv/bin/python -m pip install --quiet -e "$spec"
+  echo "$want $mode" > "$stamp"
 fi

@@ -4,7 +4,7 @@
 # PostgreSQL. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh dev
 export PATH="$PWD/.venv/bin:$PATH"
 
 pg_url=$(bash scripts/postgres.sh start | tail -n 1)
