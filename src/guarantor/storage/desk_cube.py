@@ -66,6 +66,7 @@ class Cube:
 
     incidents: pl.DataFrame  # _KEYS + n
     violations: pl.DataFrame  # agreement_id + _KEYS + n
+    version: tuple[Any, ...] = ()  # the data version the counts were read on
     answers: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -193,11 +194,11 @@ class CubeCache:
         version = self._current_version()
         with self._lock:
             if self._cube is None or self._version != version:
-                self._cube = self._build()
+                self._cube = self._build(version)
                 self._version = version
             return self._cube
 
-    def _build(self) -> Cube:
+    def _build(self, version: tuple[Any, ...]) -> Cube:
         day = day_of(self._engine, _I.time).label("day")
         columns = (day, _I.oblast, _I.type, _I.status, _I.releasability)
         incident_query = sa.select(*columns, sa.func.count().label("n")).group_by(*columns)
@@ -217,4 +218,5 @@ class CubeCache:
             violations=pl.DataFrame(
                 violated, schema={"agreement_id": pl.Utf8, **schema}, orient="row"
             ),
+            version=version,
         )

@@ -181,11 +181,15 @@ class SqlDeskReader:
         with self._engine.connect() as connection:
             return int(connection.execute(query).scalar_one())
 
+    def data_version(self) -> tuple[Any, ...]:
+        """The data version this reader answers on (see :mod:`guarantor.storage.desk_cube`):
+        incidents and results change only with it."""
+        return self._cube().version
+
     def markings(self, table: MarkedTable) -> tuple[str | None, ...]:
-        cache = cube_cache(self._engine)
         if table == "reports":
-            return cache.report_markings()
-        return cache.cube().incident_markings()
+            return cube_cache(self._engine).report_markings()
+        return self._cube().incident_markings()
 
     # --- incidents ------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ an unknown one. Lists are paginated with ``?cursor=&limit=`` and answer
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -26,6 +27,7 @@ from guarantor.services.desk_views import (
 )
 from guarantor.services.security import Principal
 from guarantor.storage.desk_store import SqlDeskReader
+from guarantor.web.answer_cache import answer_cache, respond
 from guarantor.web.api_models import (
     ActivationPage,
     DashboardOut,
@@ -66,8 +68,24 @@ _DASHBOARD: TypeAdapter[Dashboard] = TypeAdapter(Dashboard)
 _INCIDENT_PAGE: TypeAdapter[Page[IncidentSummary]] = TypeAdapter(Page[IncidentSummary])
 
 
-def _json(adapter: TypeAdapter[Any], value: Any) -> Response:
-    return Response(adapter.dump_json(value), media_type="application/json")
+def _cached(
+    request: Request,
+    reader: SqlDeskReader,
+    principal: Principal,
+    key: tuple[Any, ...],
+    make: Callable[[], bytes],
+) -> Response:
+    """The answer to ``key`` asked with ``principal``'s visibility on the reader's data
+    version, from the app's :class:`~guarantor.web.answer_cache.AnswerCache` (the same bytes
+    are exact for every user with the same visibility; see that module)."""
+    seen = desk.visible(reader, principal, "incidents")
+    full = (*key, reader.data_version(), seen)
+    return respond(request, answer_cache(request).get(full, make))
+
+
+def _times(flt: IncidentFilter) -> tuple[str | None, ...]:
+    """The times as given (equal instants with other offsets print other cursors)."""
+    return tuple(t.isoformat() if t else None for t in (flt.since, flt.until))
 
 
 def _aware(name: str, value: datetime | None) -> datetime | None:
@@ -174,13 +192,18 @@ def sources_list(principal: Signed, reader: Reader) -> list[SourceOut]:
     "/incidents", summary="Incidents released to you, newest first", response_model=IncidentPage
 )
 def incidents_list(
+    request: Request,
     principal: Signed,
     reader: Reader,
     flt: Filter,
     cursor: Cursor = None,
     limit: Limit = desk.DEFAULT_LIMIT,
 ) -> Response:
-    return _json(_INCIDENT_PAGE, desk.list_incidents(reader, principal, flt, cursor, limit))
+    def make() -> bytes:
+        return _INCIDENT_PAGE.dump_json(desk.list_incidents(reader, principal, flt, cursor, limit))
+
+    key = ("incidents", flt, _times(flt), cursor, limit)
+    return _cached(request, reader, principal, key, make)
 
 
 @router.get("/incidents/{incident_id}", summary="One incident: reports, violations, decisions")
@@ -244,8 +267,11 @@ def obligations_list(
     summary="Map markers, counts per day and oblast, totals",
     response_model=DashboardOut,
 )
-def dashboard_get(principal: Signed, reader: Reader, flt: Filter) -> Response:
-    return _json(_DASHBOARD, desk.dashboard(reader, principal, flt))
+def dashboard_get(request: Request, principal: Signed, reader: Reader, flt: Filter) -> Response:
+    def make() -> bytes:
+        return _DASHBOARD.dump_json(desk.dashboard(reader, principal, flt))
+
+    return _cached(request, reader, principal, ("dashboard", flt, _times(flt)), make)
 
 
 @router.get("/search", summary="Incidents and reports whose words contain q")

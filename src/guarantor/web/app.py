@@ -5,7 +5,9 @@
   Swagger UI or ReDoc: they load from a CDN, and monitoring cells often work air-gapped.
 * Errors become HTTP in :mod:`guarantor.web.errors` only.
 * Answers of 1 KB or more are gzip-compressed for clients that accept it; the map outline
-  is built at startup (see ``_lifespan``).
+  is built at startup and the desk's counts in the background (see ``_lifespan``); the
+  dashboard's and incident list's answers are kept serialized and compressed per data
+  version, visibility and query (:mod:`guarantor.web.answer_cache`).
 * Sessions and CSRF: :mod:`guarantor.web.sessions`; every state-changing request is checked.
 * Secret key: ``secret_key`` signs sessions. In development without one, a random key is made
   for this process (and the log says so): sessions end when the process does. Production
@@ -17,6 +19,7 @@ from __future__ import annotations
 import html
 import logging
 import secrets
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -33,7 +36,9 @@ from guarantor.bootstrap.app import Application
 from guarantor.bootstrap.settings import Settings
 from guarantor.errors import ConfigurationError
 from guarantor.services.users import Passwords
+from guarantor.storage.desk_cube import cube_cache
 from guarantor.web import api_agreements, api_data, api_exports, api_meta, auth
+from guarantor.web.answer_cache import AnswerCache
 from guarantor.web.api_write import router as write_router
 from guarantor.web.errors import install_error_handlers
 from guarantor.web.map_svg import base_map
@@ -45,6 +50,7 @@ __all__ = ["MIN_SECRET_LENGTH", "create_app"]
 
 MIN_SECRET_LENGTH = 32
 GZIP_MIN_BYTES = 1024  # smaller answers gain little from compression
+WARM_WAIT_S = 60.0
 log = logging.getLogger("guarantor.web")
 
 _SECURITY_HEADERS = {
@@ -97,12 +103,27 @@ def session_secret(settings: Settings) -> str:
     return secret
 
 
+def _warm_counts(application: Application) -> None:
+    """Builds the desk's counts of the current data version (seconds on a million incidents)."""
+    try:
+        cube_cache(application.engine).cube()
+    except Exception as failed:  # the first request builds them (and reports what fails)
+        log.warning("the desk's counts were not built at startup: %s", failed)
+
+
 @asynccontextmanager
-async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """At startup, the dashboard's map outline is projected and simplified (once per
-    process), so the first dashboard request does not pay for it."""
+    process), and the desk's counts are built in the background, so the first dashboard
+    requests do not pay for them (a request that comes before they are ready waits for
+    them). Shutting down waits for that build (at most ``WARM_WAIT_S``)."""
     base_map()
+    warming = threading.Thread(
+        target=_warm_counts, args=(app.state.application,), name="warm-desk", daemon=True
+    )
+    warming.start()
     yield
+    warming.join(WARM_WAIT_S)
 
 
 def create_app(application: Application) -> FastAPI:
@@ -125,6 +146,7 @@ def create_app(application: Application) -> FastAPI:
         session_secret(settings), max_age_s=settings.session_max_age_s, secure=secure
     )
     app.state.passwords = Passwords()
+    app.state.answers = AnswerCache()
     app.include_router(auth.router)
     app.include_router(api_meta.router)
     app.include_router(api_data.router)
