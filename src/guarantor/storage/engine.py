@@ -17,7 +17,10 @@
 **Reads have a time limit** (``read_timeout_ms``, 0 for none). On SQLite a progress handler
 aborts a ``SELECT``/``WITH`` statement once it has run that long; on PostgreSQL the server's
 ``statement_timeout`` does it. A connection may change its own limit with the execution
-option ``READ_TIMEOUT_OPTION`` (a writing unit of work sets 0: a write is never cut half-way).
+option ``READ_TIMEOUT_OPTION`` (a writing unit of work sets 0: a write is never cut half-way;
+the whole-table reads of batch jobs such as fusion and evaluation use
+:data:`BULK_READ_OPTIONS`, since reading a million reports takes longer than the limit meant
+for the desk's reads).
 A statement stopped this way raises :class:`~guarantor.errors.StorageError`, as do an
 unreachable database, a busy one, and a schema that lacks a table or column.
 """
@@ -39,6 +42,7 @@ from sqlalchemy.engine.url import URL
 from guarantor.errors import StorageError
 
 __all__ = [
+    "BULK_READ_OPTIONS",
     "BUSY_TIMEOUT_OPTION",
     "READ_TIMEOUT_OPTION",
     "SQLITE_BEGIN_OPTION",
@@ -55,6 +59,8 @@ BUSY_TIMEOUT_OPTION = "guarantor_busy_timeout_ms"
 SQLITE_BEGIN_OPTION = "guarantor_sqlite_begin"  # "DEFERRED" (default) or "IMMEDIATE"
 WRITER_OPTIONS: dict[str, object] = {READ_TIMEOUT_OPTION: 0, SQLITE_BEGIN_OPTION: "IMMEDIATE"}
 """Execution options of a writing connection: no read time limit, BEGIN IMMEDIATE on SQLite."""
+BULK_READ_OPTIONS: dict[str, object] = {READ_TIMEOUT_OPTION: 0}
+"""Execution options of a batch job's whole-table read (fusion, evaluation): no time limit."""
 _CLOCK = "guarantor_statement_clock"
 _PROGRESS_STEPS = 1000  # SQLite VM instructions between two looks at the clock
 _CONNECT_TIMEOUT_S = 10

@@ -28,7 +28,7 @@ from guarantor.evidence.incidents import INCIDENT_SCHEMA, MEMBERSHIP_SCHEMA
 from guarantor.scenarios import ACTIVATION_SCHEMA, OBLIGATION_SCHEMA, VIOLATION_SCHEMA, Results
 from guarantor.services import audit
 from guarantor.services.incident_ports import EvaluationRun, FusionRun
-from guarantor.storage.engine import writer_connection
+from guarantor.storage.engine import BULK_READ_OPTIONS, writer_connection
 from guarantor.storage.incident_tables import (
     activations,
     evaluation_runs,
@@ -218,7 +218,8 @@ class SqlIncidentStore:
         )
 
     def _frame(self, query: sa.Select[Any], schema: Mapping[str, Any]) -> pl.DataFrame:
-        with self._engine.connect() as connection:
+        """Whole frames for fusion and evaluation: read without the desk's time limit."""
+        with self._engine.connect().execution_options(**BULK_READ_OPTIONS) as connection:
             rows = connection.execute(query).all()
         return result_frame(rows, dict(schema))
 

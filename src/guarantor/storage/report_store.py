@@ -54,7 +54,7 @@ from guarantor.errors import NotFound, StorageError
 from guarantor.evidence.reports import REPORT_SCHEMA, Source
 from guarantor.services import audit
 from guarantor.services.intake_ports import BatchInfo
-from guarantor.storage.engine import writer_connection
+from guarantor.storage.engine import BULK_READ_OPTIONS, writer_connection
 from guarantor.storage.report_rows import (
     ISSUE_COLUMNS,
     ISSUE_SCHEMA,
@@ -208,7 +208,7 @@ class SqlReportStore:
         query = sa.select(*columns).order_by(reports.c.report_key)
         if where is not None:
             query = query.where(where)
-        with self._engine.connect() as connection:
+        with self._engine.connect().execution_options(**BULK_READ_OPTIONS) as connection:
             rows = connection.execute(query).all()
         return result_frame(rows, dict(REPORT_SCHEMA))
 
