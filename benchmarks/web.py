@@ -313,10 +313,13 @@ async def one_user(client: httpx.AsyncClient, tally: Tally, end: float, think: f
                                "/api/incidents", {"cursor": cursor})  # fmt: skip
 
 
-async def warm_up(cell: httpx.AsyncClient, party: httpx.AsyncClient) -> None:
-    """The first answers after a start build the server's per-data-version caches: timed here,
-    once, outside the measured load."""
-    for client, who in ((cell, "cell user"), (party, "party user")):
+async def warm_up(groups: dict[str, httpx.AsyncClient]) -> None:
+    """The first answers after a start build the server's caches: the counts per data version
+    (built in the background from the start; a request before they are ready waits), and the
+    answers kept per visibility (one per party, and one for the cell). Timed here, once per
+    user group, outside the measured load: the load measures the answers users get after
+    those first ones."""
+    for who, client in groups.items():
         for path, params in (
             ("/api/dashboard", {"agreement": "minsk-2015"}),
             ("/api/incidents", {}),
@@ -324,9 +327,8 @@ async def warm_up(cell: httpx.AsyncClient, party: httpx.AsyncClient) -> None:
             started = time.perf_counter()
             response = await client.get(path, params=params, timeout=600)
             took = time.perf_counter() - started
-            print(
-                f"  first {path} as a {who} after the start: {response.status_code} in {took:.2f} s"
-            )
+            status = response.status_code
+            print(f"  first {path} as {who} after the start: {status} in {took:.2f} s")
 
 
 async def load(base: str, users: int, seconds: float, think: float) -> tuple[Tally, float]:
@@ -340,10 +342,14 @@ async def load(base: str, users: int, seconds: float, think: float) -> tuple[Tal
         for _ in range(users)
     ]
     try:
-        names = [name for name, _, _ in usernames(users)]
+        made = usernames(users)
         gate = asyncio.Semaphore(4)
-        await asyncio.gather(*(sign_in(c, n, gate) for c, n in zip(clients, names, strict=True)))
-        await warm_up(clients[0], clients[-1])
+        pairs = zip(clients, made, strict=True)
+        await asyncio.gather(*(sign_in(c, n, gate) for c, (n, _, _) in pairs))
+        groups: dict[str, httpx.AsyncClient] = {}
+        for client, (_, party, _) in zip(clients, made, strict=True):
+            groups.setdefault("a cell user" if party is None else f"a {party} user", client)
+        await warm_up(groups)
         print(f"{users} users signed in; {seconds:.0f} s of load ...", flush=True)
         began = time.perf_counter()
         await asyncio.gather(*(one_user(c, tally, began + seconds, think) for c in clients))

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import TypeAdapter
+from starlette.concurrency import run_in_threadpool
 
 from guarantor.services import desk
 from guarantor.services.desk import FilterInvalid
@@ -27,7 +28,7 @@ from guarantor.services.desk_views import (
 )
 from guarantor.services.security import Principal
 from guarantor.storage.desk_store import SqlDeskReader
-from guarantor.web.answer_cache import answer_cache, respond
+from guarantor.web.answer_cache import Answer, answer_cache, respond
 from guarantor.web.api_models import (
     ActivationPage,
     DashboardOut,
@@ -56,7 +57,8 @@ Limit = Annotated[int, Query(ge=1, le=desk.MAX_LIMIT, description="items per pag
 Agreement = Annotated[str | None, Query(description="agreement id, e.g. minsk-2015")]
 
 
-def reader(request: Request) -> SqlDeskReader:
+async def reader(request: Request) -> SqlDeskReader:
+    """A reader for this request (made on the event loop: it does no I/O until asked)."""
     return SqlDeskReader(application_of(request).engine)
 
 
@@ -68,7 +70,7 @@ _DASHBOARD: TypeAdapter[Dashboard] = TypeAdapter(Dashboard)
 _INCIDENT_PAGE: TypeAdapter[Page[IncidentSummary]] = TypeAdapter(Page[IncidentSummary])
 
 
-def _cached(
+async def _cached(
     request: Request,
     reader: SqlDeskReader,
     principal: Principal,
@@ -77,10 +79,15 @@ def _cached(
 ) -> Response:
     """The answer to ``key`` asked with ``principal``'s visibility on the reader's data
     version, from the app's :class:`~guarantor.web.answer_cache.AnswerCache` (the same bytes
-    are exact for every user with the same visibility; see that module)."""
-    seen = desk.visible(reader, principal, "incidents")
-    full = (*key, reader.data_version(), seen)
-    return respond(request, answer_cache(request).get(full, make))
+    are exact for every user with the same visibility; see that module). The reads run in
+    one worker thread (one hop from the event loop, not one per step)."""
+
+    def answer() -> Answer:
+        seen = desk.visible(reader, principal, "incidents")
+        full = (*key, reader.data_version(), seen)
+        return answer_cache(request).get(full, make)
+
+    return respond(request, await run_in_threadpool(answer))
 
 
 def _times(flt: IncidentFilter) -> tuple[str | None, ...]:
@@ -191,7 +198,7 @@ def sources_list(principal: Signed, reader: Reader) -> list[SourceOut]:
 @router.get(
     "/incidents", summary="Incidents released to you, newest first", response_model=IncidentPage
 )
-def incidents_list(
+async def incidents_list(
     request: Request,
     principal: Signed,
     reader: Reader,
@@ -203,7 +210,7 @@ def incidents_list(
         return _INCIDENT_PAGE.dump_json(desk.list_incidents(reader, principal, flt, cursor, limit))
 
     key = ("incidents", flt, _times(flt), cursor, limit)
-    return _cached(request, reader, principal, key, make)
+    return await _cached(request, reader, principal, key, make)
 
 
 @router.get("/incidents/{incident_id}", summary="One incident: reports, violations, decisions")
@@ -267,11 +274,13 @@ def obligations_list(
     summary="Map markers, counts per day and oblast, totals",
     response_model=DashboardOut,
 )
-def dashboard_get(request: Request, principal: Signed, reader: Reader, flt: Filter) -> Response:
+async def dashboard_get(
+    request: Request, principal: Signed, reader: Reader, flt: Filter
+) -> Response:
     def make() -> bytes:
         return _DASHBOARD.dump_json(desk.dashboard(reader, principal, flt))
 
-    return _cached(request, reader, principal, ("dashboard", flt, _times(flt)), make)
+    return await _cached(request, reader, principal, ("dashboard", flt, _times(flt)), make)
 
 
 @router.get("/search", summary="Incidents and reports whose words contain q")
