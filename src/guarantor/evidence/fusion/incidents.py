@@ -66,7 +66,10 @@ def most_restrictive(markings: list[str | None]) -> str:
 
 def _first_by(ranked: pl.DataFrame, rank: list[str], columns: dict[str, str]) -> pl.DataFrame:
     """Per label, ``columns`` (name: column) of the member that ranks first."""
-    picked = ranked.sort(["label", *rank]).filter(pl.col("label").is_first_distinct())
+    needed = list(dict.fromkeys(["label", *rank, *columns.values()]))
+    picked = (
+        ranked.select(needed).sort(["label", *rank]).filter(pl.col("label").is_first_distinct())
+    )
     return picked.select("label", **{name: pl.col(column) for name, column in columns.items()})
 
 
@@ -160,7 +163,7 @@ def _differing(members: pl.DataFrame, column: str) -> pl.DataFrame:
 
 
 def _disagreements(members: pl.DataFrame, spread: pl.DataFrame) -> pl.DataFrame:
-    several = members.filter(pl.len().over("label") > 1)
+    several = members.select("label", "report_key", *_COMPARED).filter(pl.len().over("label") > 1)
     long = pl.concat([_differing(several, c) for c in _COMPARED])
     grouped = (
         long.group_by("label", "attribute", "value")

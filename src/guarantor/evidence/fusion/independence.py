@@ -154,6 +154,7 @@ def echo_groups(
     informative text or null), cites (list of organisations). ``similar``: a, b index pairs
     whose texts are near-identical.
     """
+    members = members.select("idx", "incident", "organisation", "urls", "echo_text", "cites")
     edges = [
         _star_edges(members, ["incident", "organisation"]),
         _star_edges(members.explode("urls"), ["incident", "urls"]),

@@ -262,7 +262,10 @@ def links(frame: pl.DataFrame, pairs: pl.DataFrame, config: FusionConfig) -> pl.
     )
     similarity = pair_similarity(measured["text_norm_a"], measured["text_norm_b"], config.workers)
     scored = measured.with_columns(text_similarity=similarity).with_columns(score=_scores(config))
-    accepted = scored.with_columns(rule=_rules(config)).filter(pl.col("rule").is_not_null())
+    kept_columns = [c for c in LINK_SCHEMA if c != "rule"]
+    accepted = scored.select(*kept_columns, "same_span", rule=_rules(config)).filter(
+        pl.col("rule").is_not_null()
+    )
     kept = _coarse_best(accepted, frame["coarse"], config)
     order = pl.col("rule").replace_strict(RULE_ORDER, return_dtype=pl.Int8)
     return kept.sort(

@@ -92,9 +92,11 @@ def prepare(reports: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
         .with_columns(pl.col("idx").cast(pl.Int64))
     )
     org = organisations(frame["outlet"])
-    frame = frame.with_columns(text_full=normalise_text("text", 1_000_000))
+    # Lazy, so that repeated subexpressions (times, spans, texts) are computed once.
     frame = (
-        frame.with_columns(
+        frame.lazy()
+        .with_columns(text_full=normalise_text("text", 1_000_000))
+        .with_columns(
             *_times(config),
             *_places(),
             type_group=_groups("type", {k.lower(): v for k, v in config.compatible_types.items()}),
@@ -112,9 +114,11 @@ def prepare(reports: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
             url=pl.col("urls").list.sort().list.first(),
         )
         .drop("text_full")
+        .collect()
     )
     frame = (
-        frame.join(org, on="outlet", how="left")
+        frame.lazy()
+        .join(org.lazy(), on="outlet", how="left")
         .with_columns(
             organisation=pl.coalesce(
                 "organisation",
@@ -137,6 +141,7 @@ def prepare(reports: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
             # How many different events (type, toll, actors) the reports of a claim describe.
             claim_variety=pl.struct("type_group", "toll", "actor").n_unique().over("claim")
         )
+        .collect()
     )
     return frame.sort("idx")
 
