@@ -9,7 +9,8 @@ everything for the verification cell) and the normalized query (filter, cursor, 
 service computes these answers from the visibility and the filter only, so the same bytes are
 exact for every user with the same visibility; a party with other markings, or the cell, has
 another key. A new fusion or evaluation run changes the data version, so older answers are
-never found again (and age out: the cache keeps the latest ``size`` answers).
+never found again (and age out: the cache keeps the latest answers, at most ``size`` of them
+and ``max_bytes`` in all, plain and compressed counted).
 
 One thread computes a missing answer; the others asking for the same key wait for it.
 """
@@ -24,9 +25,17 @@ from dataclasses import dataclass
 
 from fastapi import Request, Response
 
-__all__ = ["ANSWER_CACHE_SIZE", "Answer", "AnswerCache", "answer_cache", "respond"]
+__all__ = [
+    "ANSWER_CACHE_BYTES",
+    "ANSWER_CACHE_SIZE",
+    "Answer",
+    "AnswerCache",
+    "answer_cache",
+    "respond",
+]
 
 ANSWER_CACHE_SIZE = 512
+ANSWER_CACHE_BYTES = 64 * 2**20  # a dashboard of 2,000 markers is about 0.5 MB with its gzip
 GZIP_LEVEL = 6
 
 
@@ -37,16 +46,23 @@ class Answer:
     body: bytes
     gzipped: bytes
 
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self.gzipped)
+
     @classmethod
     def of(cls, body: bytes) -> Answer:
         return cls(body, gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0))
 
 
 class AnswerCache:
-    """The latest ``size`` answers by key (least recently used goes first)."""
+    """The latest answers by key, at most ``size`` of them and ``max_bytes`` in all (the
+    least recently used goes first)."""
 
-    def __init__(self, size: int = ANSWER_CACHE_SIZE) -> None:
+    def __init__(self, size: int = ANSWER_CACHE_SIZE, max_bytes: int = ANSWER_CACHE_BYTES) -> None:
         self._size = size
+        self._max_bytes = max_bytes
+        self._bytes = 0
         self._answers: OrderedDict[Hashable, Answer] = OrderedDict()
         self._making: dict[Hashable, threading.Lock] = {}
         self._lock = threading.Lock()
@@ -76,9 +92,13 @@ class AnswerCache:
             try:
                 answer = Answer.of(make())
                 with self._lock:
+                    replaced = self._answers.pop(key, None)
+                    self._bytes += answer.size - (replaced.size if replaced else 0)
                     self._answers[key] = answer
-                    while len(self._answers) > self._size:
-                        self._answers.popitem(last=False)
+                    while len(self._answers) > 1 and (
+                        len(self._answers) > self._size or self._bytes > self._max_bytes
+                    ):
+                        self._bytes -= self._answers.popitem(last=False)[1].size
             finally:
                 with self._lock:
                     self._making.pop(key, None)
