@@ -1,6 +1,11 @@
+import numpy as np
 import polars as pl
 
-from guarantor.evidence.fusion.similarity import normalise_text, pair_similarity
+from guarantor.evidence.fusion.similarity import (
+    indexed_similarity,
+    normalise_text,
+    pair_similarity,
+)
 
 
 def normalised(*texts: str | None) -> list[str | None]:
@@ -28,3 +33,13 @@ def test_punctuation_case_and_empty_text_are_normalised_away() -> None:
 def test_similarity_is_null_where_either_text_is_missing() -> None:
     scores = pair_similarity(pl.Series(["a b", None, "x"]), pl.Series(["b a", "y", None]))
     assert scores.to_list() == [100.0, None, None]
+
+
+def test_similarity_by_index_equals_similarity_of_the_gathered_pairs() -> None:
+    texts = pl.Series(["a b", None, "x y z", "a b", "b a c", "x"])
+    first = np.array([0, 0, 1, 2, 3, 4, 5, 0], dtype=np.int64)
+    second = np.array([3, 1, 2, 5, 4, 0, 5, 2], dtype=np.int64)
+    by_index = indexed_similarity(texts, first, second)
+    gathered = pair_similarity(texts.gather(first), texts.gather(second))
+    assert by_index.to_list() == gathered.to_list()
+    assert by_index.to_list()[:3] == [100.0, None, None]

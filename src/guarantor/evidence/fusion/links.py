@@ -50,7 +50,7 @@ from scipy.sparse.csgraph import connected_components
 
 from guarantor.evidence.fusion.blocking import VIA_CLAIM, VIA_PLACE_TIME, VIA_TEXT, VIA_URL
 from guarantor.evidence.fusion.config import FusionConfig
-from guarantor.evidence.fusion.similarity import pair_similarity
+from guarantor.evidence.fusion.similarity import indexed_similarity
 from guarantor.evidence.precision import place_radius_km
 
 __all__ = ["LINK_SCHEMA", "RULE_ORDER", "links"]
@@ -260,7 +260,9 @@ def links(frame: pl.DataFrame, pairs: pl.DataFrame, config: FusionConfig) -> pl.
             pl.col("urls_a").list.set_intersection(pl.col("urls_b")).list.len() > 0
         ).fill_null(False)
     )
-    similarity = pair_similarity(measured["text_norm_a"], measured["text_norm_b"], config.workers)
+    similarity = indexed_similarity(
+        frame["text_norm"], measured["a"].to_numpy(), measured["b"].to_numpy(), config.workers
+    )
     scored = measured.with_columns(text_similarity=similarity).with_columns(score=_scores(config))
     kept_columns = [c for c in LINK_SCHEMA if c != "rule"]
     accepted = scored.select(*kept_columns, "same_span", rule=_rules(config)).filter(

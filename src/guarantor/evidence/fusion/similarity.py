@@ -19,6 +19,7 @@ from rapidfuzz import fuzz, process
 __all__ = [
     "CYRILLIC_TO_LATIN",
     "fold",
+    "indexed_similarity",
     "latin_text",
     "normalise_text",
     "pair_similarity",
@@ -78,4 +79,28 @@ def pair_similarity(first: pl.Series, second: pl.Series, workers: int = 2) -> pl
             workers=workers,
         )
         result[both] = np.asarray(scores, dtype=np.float64)
+    return pl.Series("text_similarity", result, dtype=pl.Float64).fill_nan(None)
+
+
+def indexed_similarity(
+    texts: pl.Series, first: np.ndarray, second: np.ndarray, workers: int = 2
+) -> pl.Series:
+    """:func:`pair_similarity` of ``texts[first[i]]`` and ``texts[second[i]]``.
+
+    The texts become Python strings once each, not once per pair they appear in; identical
+    texts score 100 without being compared.
+    """
+    values = texts.to_numpy()
+    present = texts.is_not_null().to_numpy()
+    both = present[first] & present[second]
+    result = np.full(len(first), np.nan)
+    left, right = values[first[both]], values[second[both]]
+    scores = np.full(len(left), 100.0)
+    differ = np.flatnonzero(left != right)
+    if len(differ):
+        found = process.cpdist(
+            left[differ], right[differ], scorer=fuzz.token_set_ratio, workers=workers
+        )
+        scores[differ] = np.asarray(found, dtype=np.float64)
+    result[both] = scores
     return pl.Series("text_similarity", result, dtype=pl.Float64).fill_nan(None)
