@@ -46,6 +46,9 @@ load (``--seconds 30``), 0 errors in every run:
         next pages p50 15 ms p99 176 ms; 48.4 requests/s in all; goal met
         dashboard p50 15 ms p99 76 ms; incidents p50 13 ms p99 65 ms;
         next pages p50 14 ms p99 158 ms; 48.6 requests/s in all; goal met
+    after, closed loop (``--think-ms 0``: the saturation of one process; load 5.2):
+        dashboard p50 434 ms p99 1074 ms; incidents p50 391 ms p99 612 ms;
+        next pages p50 361 ms p99 564 ms; 123.8 requests/s in all, 0 errors
     (with the kept answers but a thread per step and only the cell and one party warmed
     before the load, two runs: dashboard p99 318 and 307 ms, the first answers of the other
     parties inside the load; goal missed by a little)
