@@ -14,6 +14,8 @@ import pytest
 from guarantor.bootstrap.app import Application, build_application
 from guarantor.cli.serve_cmd import Load, load_first_run
 from guarantor.services import first_run
+from guarantor.services.audit import verify
+from guarantor.storage.security_store import SqlSecurityUnitOfWork
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -50,6 +52,14 @@ def test_the_shipped_files_are_the_ucdp_file_then_each_viina_year() -> None:
     assert all(f.path.is_file() for f in files)
 
 
+def import_entries(application: Application) -> list[tuple[str, str, dict[str, object]]]:
+    """(actor, batch id, details) of every ``reports.import`` audit entry; the chain verified."""
+    with SqlSecurityUnitOfWork(application.engine, read_only=True) as uow:
+        entries = list(uow.audit.entries())
+    assert verify(entries) == []
+    return [(e.actor, e.subject, dict(e.details)) for e in entries if e.action == "reports.import"]
+
+
 def test_the_first_start_loads_everything_and_the_second_loads_nothing(
     database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -76,6 +86,20 @@ def test_the_first_start_loads_everything_and_the_second_loads_nothing(
     assert {run.agreement_id for run in loaded.evaluations} == {"minsk-2015", "framework-2025"}
     assert not first_run.is_empty(application.unit_of_work, application.report_source())
     assert "Loaded " in capsys.readouterr().out
+    assert import_entries(application) == [
+        (
+            first_run.FIRST_RUN_ACTOR,
+            b.batch_id,
+            {
+                "file": Path(b.file_name).name,
+                "read": b.read,
+                "accepted": b.accepted,
+                "rejected": b.rejected,
+                "duplicate": b.duplicate,
+            },
+        )
+        for b in loaded.batches
+    ]
 
     assert load_first_run(application, Load.AUTO) is None
     assert load_first_run(application, Load.NEVER) is None

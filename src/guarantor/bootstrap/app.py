@@ -12,7 +12,8 @@ from sqlalchemy.engine import Engine
 from guarantor.bootstrap.settings import Settings, load_settings
 from guarantor.services.incident_ports import IncidentStore, ReportSource
 from guarantor.services.intake import Geocoder
-from guarantor.services.intake_ports import Importer, ReportStore
+from guarantor.services.intake_ports import Importer
+from guarantor.services.intake_records import AuditedReportStore
 from guarantor.services.obligation_ports import ObligationStore
 from guarantor.services.ports import UnitOfWork
 
@@ -41,7 +42,7 @@ class Application:
 
         return SqlUnitOfWork(self.engine)
 
-    def report_store(self) -> ReportStore:
+    def report_store(self) -> AuditedReportStore:
         from guarantor.storage.report_store import SqlReportStore
 
         return SqlReportStore(self.engine)

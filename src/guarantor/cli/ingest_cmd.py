@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +16,7 @@ from guarantor.errors import GuarantorError
 from guarantor.evidence.reports import SOURCE_KINDS, Source
 from guarantor.services.intake import BatchSummary, ingest
 from guarantor.services.intake_ports import ReportStore
+from guarantor.services.intake_records import ImportAudit, audited
 
 __all__ = ["ingest_command"]
 
@@ -85,11 +88,16 @@ def ingest_command(
             speed = bar.tasks[task].speed
             bar.update(task, rate=f"{speed:,.0f} records/s" if speed else "")
 
+        note = ImportAudit(
+            f"cli:{getpass.getuser()}",
+            datetime.now(UTC),
+            {"command": "guarantor ingest", "file": str(file), "format": importer.name},
+        )
         summary = ingest(
             file,
             importer,
             default,
-            store,
+            audited(store, note),
             application.geocoder(),
             chunk_rows=chunk_rows,
             progress=advance,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Protocol
@@ -27,7 +28,8 @@ from guarantor.services import incidents as incident_svc
 from guarantor.services.agreements import StoreResult
 from guarantor.services.incident_ports import EvaluationRun, FusionRun, IncidentStore, ReportSource
 from guarantor.services.intake import BatchSummary, Geocoder, ingest
-from guarantor.services.intake_ports import Importer, ReportStore
+from guarantor.services.intake_ports import Importer
+from guarantor.services.intake_records import AuditedReportStore, ImportAudit, audited
 from guarantor.services.ports import UnitOfWork
 
 __all__ = [
@@ -43,6 +45,9 @@ __all__ = [
     "shipped_records",
 ]
 
+FIRST_RUN_ACTOR = "guarantor serve (first run)"
+"""Who the audit log names for the imports of the first run."""
+
 MINSK = "minsk-2015"
 _SOURCES = {"ucdp_ged": "ucdp-ged", "VIINA": "viina"}
 
@@ -53,7 +58,7 @@ class FirstRunWiring(Protocol):
 
     def unit_of_work(self) -> UnitOfWork: ...
 
-    def report_store(self) -> ReportStore: ...
+    def report_store(self) -> AuditedReportStore: ...
 
     def report_source(self) -> ReportSource: ...
 
@@ -200,11 +205,12 @@ def _ingest(
 ) -> BatchSummary:
     tell.started(step)
     store = wiring.report_store()
+    note = ImportAudit(FIRST_RUN_ACTOR, datetime.now(UTC), {"file": shipped.path.name})
     summary = ingest(
         shipped.path,
         wiring.importer(shipped.path, None, None),
         _source(store.known_sources(), shipped.source_id),
-        store,
+        audited(store, note),
         geocoder,
         progress=tell.advanced,
     )

@@ -53,6 +53,7 @@ __all__ = [
     "ImportAudit",
     "RecordsOutcome",
     "as_seen_by",
+    "audited",
     "ingest_records",
     "party_scoped",
     "record_line",
@@ -163,12 +164,15 @@ class _Described:
     """The store as :func:`ingest` sees it: the batch is named by ``description``, and its
     audit entry (if any) goes into its transaction."""
 
-    def __init__(self, store: AuditedReportStore, description: str, note: ImportAudit | None):
+    def __init__(
+        self, store: AuditedReportStore, description: str | None, note: ImportAudit | None
+    ):
         self.store, self.description, self.note = store, description, note
 
     @contextmanager
     def batch(self, info: BatchInfo) -> Iterator[BatchWriter]:
-        with self.store.batch(replace(info, file_name=self.description)) as writer:
+        named = info if self.description is None else replace(info, file_name=self.description)
+        with self.store.batch(named) as writer:
             yield writer if self.note is None else _AuditingWriter(writer, info.batch_id, self.note)
 
     def known_sources(self) -> dict[str, Source]:
@@ -176,6 +180,13 @@ class _Described:
 
     def issues(self, batch_id: str) -> pl.DataFrame:
         return self.store.issues(batch_id)
+
+
+def audited(store: AuditedReportStore, note: ImportAudit) -> ReportStore:
+    """``store`` as :func:`ingest` sees it when the import is audited: each batch appends its
+    ``reports.import`` entry (who, when, the counts and ``note.details``) in its own
+    transaction, so a batch and its audit entry are stored together or not at all."""
+    return _Described(store, None, note)
 
 
 def ingest_records(

@@ -95,6 +95,7 @@ class SqlObligationStore:
         self, obligation_id: str, step: Step, *, audit_details: Mapping[str, Any]
     ) -> ObligationUpdate:
         with writer_connection(self._engine) as connection, connection.begin():
+            _lock_obligation(connection, obligation_id)
             current = _latest(connection, [obligation_id]).get(obligation_id, _OPEN)
             update = step(current)
             row = {
@@ -169,3 +170,21 @@ def _latest(connection: sa.Connection, obligation_ids: Sequence[str]) -> dict[st
         for obligation_id, status in connection.execute(query):
             found[str(obligation_id)] = str(status)
     return found
+
+
+_LOCK_SPACE = 0x4F424C47  # first key of the advisory locks of obligation updates ("OBLG")
+
+
+def _lock_obligation(connection: sa.Connection, obligation_id: str) -> None:
+    """Let one update of ``obligation_id`` at a time read its status and append the next.
+
+    SQLite has one writer (``writer_connection``), which is enough. On PostgreSQL two
+    transactions could both read ``open`` and both append (acknowledged twice, or done and
+    waived); a transaction-scoped advisory lock on the obligation makes the second wait and
+    then read the first one's row.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            sa.text("SELECT pg_advisory_xact_lock(:space, hashtext(:id))"),
+            {"space": _LOCK_SPACE, "id": obligation_id},
+        )
