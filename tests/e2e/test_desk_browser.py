@@ -20,32 +20,29 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import uvicorn
-from argon2 import PasswordHasher
 
 from guarantor.agreement.diff import diff_versions
 from guarantor.bootstrap.app import Application, build_application
 from guarantor.evidence.reports import Source
-from guarantor.services import desk, obligations, users
+from guarantor.services import desk, obligations
 from guarantor.services import incidents as incident_service
 from guarantor.services.agreements import load_agreement_folder
 from guarantor.services.desk_views import IncidentFilter
 from guarantor.services.intake import ingest
 from guarantor.services.security import Principal
 from guarantor.storage.desk_store import SqlDeskReader
-from guarantor.storage.security_store import SqlSecurityUnitOfWork
 from guarantor.web.app import create_app
 from guarantor.web.map_svg import base_map
+from web_session import PASSWORD, add_users
 
 ROOT = Path(__file__).resolve().parents[2]
 EXERCISE = ROOT / "exercises" / "framework-2025-tabletop.csv"
 VIINA = ROOT / "src" / "guarantor" / "data" / "records" / "VIINA_2025_REBUILD.csv"
 SCREENSHOT = ROOT / "var" / "screenshots" / "dashboard.png"
-PASSWORD = "correct horse battery staple"
 SECRET_TOKEN = "zx-marked-for-us-only"  # a word only the marked report's text holds
 VIEWPORT = {"width": 1366, "height": 768}
 HOW_TO_INSTALL = (
@@ -98,18 +95,7 @@ def _fill(application: Application, folder: Path) -> None:
     incident_service.fuse_all(application.report_source(), application.incident_store())
     agreement = load_agreement_folder(application.agreements_dir / "framework-2025")
     incident_service.evaluate(application.incident_store(), agreement)
-    passwords = users.Passwords(PasswordHasher(time_cost=1, memory_cost=8 * 1024))
-    for username, (party, roles) in USERS.items():
-        users.add_user(
-            SqlSecurityUnitOfWork(application.engine),
-            passwords,
-            username=username,
-            party=party,
-            roles=roles,
-            password=PASSWORD,
-            actor="test",
-            now=datetime.now(UTC),
-        )
+    add_users(application.engine, ((name, party, roles) for name, (party, roles) in USERS.items()))
 
 
 @dataclass(frozen=True)

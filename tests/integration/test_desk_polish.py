@@ -6,29 +6,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from guarantor.bootstrap.app import Application, build_application
 from guarantor.evidence.reports import Source
-from guarantor.services import desk, users
+from guarantor.services import desk
 from guarantor.services import incidents as incident_service
 from guarantor.services.desk_views import IncidentFilter
 from guarantor.services.intake import ingest
 from guarantor.services.security import Principal
 from guarantor.storage.desk_store import SqlDeskReader
-from guarantor.storage.security_store import SqlSecurityUnitOfWork
 from guarantor.web.app import GZIP_MIN_BYTES, create_app
 from guarantor.web.map_svg import base_map
 from guarantor.web.pages_incidents import NEEDS_REVIEW
+from web_session import PASSWORD, add_users, signed_in
 
 ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "correct horse battery staple"
 HTML = {"accept": "text/html"}
 HEADER = "source_record_id,observed_at,time_precision,lat,lon,place_precision,place_name,type,"
 HEADER += "severity,deaths,injured,claimed_actor,releasability,text\n"
@@ -73,21 +70,7 @@ def application(database_url: str, tmp_path: Path) -> Iterator[Application]:
         summary = ingest(path, made.importer(path, None, None), source, store, made.geocoder())
         assert summary.accepted == text.count("\n") - 1, summary
     incident_service.fuse_all(made.report_source(), made.incident_store())
-    passwords = users.Passwords(PasswordHasher(time_cost=1, memory_cost=8 * 1024))
-    for username, party, roles in (
-        ("analyst.cell", None, ["analyst"]),
-        ("liaison.ua", "ua", ["liaison"]),
-    ):
-        users.add_user(
-            SqlSecurityUnitOfWork(made.engine),
-            passwords,
-            username=username,
-            party=party,
-            roles=roles,
-            password=PASSWORD,
-            actor="test",
-            now=datetime.now(UTC),
-        )
+    add_users(made.engine, [("analyst.cell", None, ["analyst"]), ("liaison.ua", "ua", ["liaison"])])
     yield made
     made.engine.dispose()
 
@@ -95,13 +78,7 @@ def application(database_url: str, tmp_path: Path) -> Iterator[Application]:
 def _client(application: Application, username: str | None = None) -> TestClient:
     client = TestClient(create_app(application), raise_server_exceptions=False)
     if username is not None:
-        token = client.get("/api/session").json()["csrf_token"]
-        signed = client.post(
-            "/api/session",
-            json={"username": username, "password": PASSWORD},
-            headers={"X-CSRF-Token": token},
-        )
-        assert signed.status_code == 200, signed.text
+        signed_in(client, username)
     return client
 
 

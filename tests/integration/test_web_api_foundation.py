@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 
@@ -23,10 +22,9 @@ from guarantor.storage.security_store import SqlSecurityUnitOfWork
 from guarantor.web.app import create_app
 from guarantor.web.auth import requires
 from guarantor.web.sessions import CSRF_COOKIE, SESSION_COOKIE
+from web_session import FAST, PASSWORD, add_users
 
-PASSWORD = "correct horse battery staple"
 SECRET = "a-test-secret-that-is-long-enough-for-production-0123456789"
-FAST = service.Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 ENVELOPE_KEYS = {"code", "message", "problems", "request_id"}
 
 
@@ -39,20 +37,7 @@ def make_application(url: str, tmp_path: Path, **overrides: Any) -> Application:
 def application(database_url: str, tmp_path: Path) -> Iterator[Application]:
     made = make_application(database_url, tmp_path)
     made.migrate()
-    for username, party, roles in [
-        ("viewer.ua", "ua", ["viewer"]),
-        ("admin", None, ["admin"]),
-    ]:
-        service.add_user(
-            SqlSecurityUnitOfWork(made.engine),
-            FAST,
-            username=username,
-            party=party,
-            roles=roles,
-            password=PASSWORD,
-            actor="test",
-            now=datetime.now(UTC),
-        )
+    add_users(made.engine, [("viewer.ua", "ua", ["viewer"]), ("admin", None, ["admin"])])
     yield made
     made.engine.dispose()
 

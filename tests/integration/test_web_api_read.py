@@ -19,18 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from guarantor.bootstrap.app import Application, build_application
 from guarantor.cli.main import main
-from guarantor.services import users as user_service
-from guarantor.storage.security_store import SqlSecurityUnitOfWork
 from guarantor.web.app import create_app
+from web_session import add_users, signed_in
 
-PASSWORD = "correct horse battery staple"
 SECRET = "a-test-secret-that-is-long-enough-for-production-0123456789"
-FAST = user_service.Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 COLUMNS = (
     "source_id,source_record_id,observed_at,lat,lon,place_name,type,weapon,severity,text,"
     "releasability"
@@ -89,17 +85,13 @@ def application(
     made = build_application(
         database_url=database_url, data_dir=tmp_path / "var", secret_key=SECRET
     )
-    for username, party in USERS.items():
-        user_service.add_user(
-            SqlSecurityUnitOfWork(made.engine),
-            FAST,
-            username=username,
-            party=party,
-            roles=["liaison"] if username.startswith("liaison") else ["analyst"],
-            password=PASSWORD,
-            actor="test",
-            now=datetime.now(UTC),
-        )
+    add_users(
+        made.engine,
+        (
+            (username, party, ["liaison"] if username.startswith("liaison") else ["analyst"])
+            for username, party in USERS.items()
+        ),
+    )
     yield made
     made.engine.dispose()
 
@@ -107,17 +99,6 @@ def application(
 @pytest.fixture
 def app_client(application: Application) -> TestClient:
     return TestClient(create_app(application), raise_server_exceptions=False)
-
-
-def signed_in(client: TestClient, username: str) -> TestClient:
-    token = client.get("/api/session").json()["csrf_token"]
-    response = client.post(
-        "/api/session",
-        json={"username": username, "password": PASSWORD},
-        headers={"X-CSRF-Token": token},
-    )
-    assert response.status_code == 200, response.text
-    return client
 
 
 def ok(response: Any) -> Any:

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
-from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -23,17 +21,15 @@ from guarantor.evidence.reports import Source
 from guarantor.services import agreements as agreement_svc
 from guarantor.services import audit
 from guarantor.services import incidents as incident_svc
-from guarantor.services import users as user_svc
 from guarantor.services.intake_records import ingest_records
 from guarantor.services.obligations import current_statuses
 from guarantor.storage.security_store import SqlSecurityUnitOfWork
 from guarantor.storage.security_tables import audit_log
 from guarantor.web.app import create_app
 from guarantor.web.sessions import CSRF_COOKIE
+from web_session import add_users, signed_in
 
-PASSWORD = "correct horse battery staple"
 SECRET = "a-test-secret-that-is-long-enough-for-production-0123456789"
-FAST = user_svc.Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 AGREEMENTS = Path(__file__).resolve().parents[2] / "agreements"
 ENVELOPE_KEYS = {"code", "message", "problems", "request_id"}
 USERS = [
@@ -99,17 +95,7 @@ def application(database_url: str, tmp_path: Path) -> Iterator[Application]:
         agreements_dir=AGREEMENTS,
     )
     made.migrate()
-    for username, party, roles in USERS:
-        user_svc.add_user(
-            SqlSecurityUnitOfWork(made.engine),
-            FAST,
-            username=username,
-            party=party,
-            roles=roles,
-            password=PASSWORD,
-            actor="test",
-            now=datetime.now(UTC),
-        )
+    add_users(made.engine, USERS)
     yield made
     made.engine.dispose()
 
@@ -123,14 +109,7 @@ class User:
     """A signed-in client: ``post`` sends the CSRF header unless ``csrf=False``."""
 
     def __init__(self, web: FastAPI, username: str) -> None:
-        self.client = TestClient(web, raise_server_exceptions=False)
-        token = self.client.get("/api/session").json()["csrf_token"]
-        response = self.client.post(
-            "/api/session",
-            json={"username": username, "password": PASSWORD},
-            headers={"X-CSRF-Token": token},
-        )
-        assert response.status_code == 200, response.text
+        self.client = signed_in(TestClient(web, raise_server_exceptions=False), username)
         self.token = str(self.client.cookies.get(CSRF_COOKIE))
 
     def post(self, path: str, body: Any = None, *, csrf: bool = True) -> Any:
