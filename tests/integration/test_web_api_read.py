@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 from guarantor.bootstrap.app import Application, build_application
 from guarantor.cli.main import main
 from guarantor.web.app import create_app
-from web_session import add_users, signed_in
+from web_session import FAST, PASSWORD, add_users, signed_in  # noqa: F401  (test_desk_cache)
 
 SECRET = "a-test-secret-that-is-long-enough-for-production-0123456789"
 COLUMNS = (
