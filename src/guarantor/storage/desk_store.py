@@ -84,6 +84,24 @@ def _after(time: sa.ColumnElement[Any], key: sa.ColumnElement[Any], after: Key |
     return sa.and_(time <= at, sa.or_(time < at, key < item_id))
 
 
+def _newest_first(
+    columns: Sequence[sa.ColumnElement[Any]],
+    where: Sequence[Any],
+    time: sa.ColumnElement[Any],
+    key: sa.ColumnElement[Any],
+    after: Key | None,
+    limit: int,
+) -> sa.Select[Any]:
+    """One keyset page: rows matching ``where`` after ``after``, newest ``time`` first (ties
+    broken by ``key``, descending)."""
+    return (
+        sa.select(*columns)
+        .where(*where, _after(time, key, after))
+        .order_by(time.desc(), key.desc())
+        .limit(limit)
+    )
+
+
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -205,12 +223,8 @@ class SqlDeskReader:
     def _incident_page(
         self, query: IncidentQuery, after: Key | None, limit: int
     ) -> list[IncidentSummary]:
-        select = (
-            sa.select(*INCIDENT_SUMMARY)
-            .where(*_incident_where(query), _after(_I.time, _I.incident_id, after))
-            .order_by(_I.time.desc(), _I.incident_id.desc())
-            .limit(limit)
-        )
+        where = _incident_where(query)
+        select = _newest_first(INCIDENT_SUMMARY, where, _I.time, _I.incident_id, after, limit)
         return [summary_of(r) for r in self._all(select)]
 
     def count_incidents(self, query: IncidentQuery) -> int:
@@ -295,12 +309,8 @@ class SqlDeskReader:
     # --- reports and sources --------------------------------------------------------------
 
     def report_page(self, query: ReportQuery, after: Key | None, limit: int) -> list[ReportSummary]:
-        select = (
-            sa.select(*REPORT_SUMMARY)
-            .where(*_report_where(query), _after(_R.observed_at, _R.report_key, after))
-            .order_by(_R.observed_at.desc(), _R.report_key.desc())
-            .limit(limit)
-        )
+        where = _report_where(query)
+        select = _newest_first(REPORT_SUMMARY, where, _R.observed_at, _R.report_key, after, limit)
         return [report_summary(r) for r in self._all(select)]
 
     def count_reports(self, query: ReportQuery) -> int:
