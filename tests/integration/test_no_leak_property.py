@@ -26,24 +26,20 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from guarantor.bootstrap.app import build_application
 from guarantor.cli.main import main
-from guarantor.services import users as user_service
 from guarantor.services.security import ROLES
 from guarantor.storage import make_engine, normalize_url
 from guarantor.storage.incident_tables import incident_members, incidents, violations
 from guarantor.storage.report_tables import reports
-from guarantor.storage.security_store import SqlSecurityUnitOfWork
 from guarantor.web.app import create_app
+from web_session import add_users, signed_in
 
-PASSWORD = "correct horse battery staple"
 SECRET = "a-test-secret-that-is-long-enough-for-production-0123456789"
-FAST = user_service.Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 PARTIES = ("ua", "us", "ru", "fr", "gb")
 USER_PARTIES: tuple[str | None, ...] = (*PARTIES, "pl", None)  # pl: named by no marking
 TOWNS = (  # place, lat, lon
@@ -194,19 +190,9 @@ def _build(url: str, tmp: Path) -> World:
     for party in USER_PARTIES:
         username = f"user-{party or 'cell'}"
         roles = rng.sample([r for r in ROLES if r != "liaison" or party], rng.randint(1, 2))
-        user_service.add_user(
-            SqlSecurityUnitOfWork(application.engine), FAST, username=username, party=party,
-            roles=roles, password=PASSWORD, actor="test", now=datetime.now(UTC),
-        )  # fmt: skip
+        add_users(application.engine, [(username, party, roles)])
         client = TestClient(create_app(application), raise_server_exceptions=False)
-        token = client.get("/api/session").json()["csrf_token"]
-        signed = client.post(
-            "/api/session",
-            json={"username": username, "password": PASSWORD},
-            headers={"X-CSRF-Token": token},
-        )
-        assert signed.status_code == 200, signed.text
-        clients[party] = client
+        clients[party] = signed_in(client, username)
     return World(
         clients=clients,
         report_marking={k: m for k, m, _ in report_rows_},
