@@ -211,7 +211,13 @@ def incident_frames(
     spread = _spread(members, fused)
     fused = fused.join(spread, on="label", how="left")
     seeds = fused["seed"].to_list()
-    ids = pl.DataFrame({"seed": seeds, "incident_id": [incident_id(s) for s in seeds]})
+    blake2b = hashlib.blake2b
+    hashed = [blake2b(s.encode("utf-8"), digest_size=8).hexdigest() for s in seeds]
+    ids = pl.DataFrame(
+        {"seed": seeds, "incident_id": hashed}, schema={"seed": pl.Utf8, "incident_id": pl.Utf8}
+    ).with_columns(
+        incident_id="inc-" + pl.col("incident_id")
+    )  # = incident_id(seed), inlined: one Python call per incident is what this step costs
     combos = fused["markings"].unique().sort().to_list()
     restrictive = pl.DataFrame(
         {
