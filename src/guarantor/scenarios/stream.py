@@ -35,11 +35,11 @@ import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from guarantor.agreement.model import ResolvedVersion
 from guarantor.scenarios.dispatch import RuleIndex
-from guarantor.scenarios.errors import LateIncidentError
 from guarantor.scenarios.events import (
     LiveResults,
     StreamEvent,
@@ -47,7 +47,6 @@ from guarantor.scenarios.events import (
     source_events,
     violation_key,
 )
-from guarantor.scenarios.explain import iso
 from guarantor.scenarios.frame import normalise_record, prepare_incidents
 from guarantor.scenarios.obligations import activation_id
 from guarantor.scenarios.partition import Activation, Partition, Record
@@ -56,10 +55,11 @@ from guarantor.scenarios.positions import add_position_columns, position_index
 from guarantor.scenarios.program import RevisionProgram, compile_version
 from guarantor.scenarios.stream_frames import (
     attach_violation_explanations,
+    keep_unmatched,
     matches_by_row,
-    maybe_late,
     predicate_masks,
 )
+from guarantor.scenarios.stream_late import check_late, refuse_late_rows
 from guarantor.scenarios.stream_target import predicate
 from guarantor.scenarios.zones import add_zone_columns, zone_index, zone_limits, zone_uses
 
@@ -98,6 +98,7 @@ class StreamEvaluator:
         self._lengths = lengths
         self._longest = max(lengths.values(), default=0)
         self._max_seen: int | None = None
+        self._pending_max: int | None = None  # latest time of plain rows not yet advanced
         self._incidents: dict[str, Record] = {}
         self._heap: list[tuple[int, str]] = []
         self._results: dict[str, list[tuple[_Change, object]]] = {}
@@ -124,7 +125,14 @@ class StreamEvaluator:
         aware datetime, RFC 3339 text with an offset or int64 microseconds UTC, and any of
         the other fields of ``guarantor.agreement.fields`` (missing ones are null)."""
         record = normalise_record(incident)
-        self._refuse_late(record)
+        check_late(
+            self._incidents,
+            record["incident_id"],
+            record["_t"],
+            self._max_seen,
+            self.lateness_us,
+            {},
+        )
         return self._push(self._with_zones(record), None)
 
     def push_many(self, incidents: Iterable[Mapping[str, Any]]) -> list[StreamEvent]:
@@ -148,7 +156,9 @@ class StreamEvaluator:
             prepared = add_position_columns(prepared, self._positions)
         identities = prepared["incident_id"].to_list()
         times = prepared["_t"].to_list()
-        fresh = self._refuse_late_rows(identities, times)
+        fresh = refuse_late_rows(
+            self._incidents, identities, times, self._max_seen, self.lateness_us
+        )
         masks = predicate_masks(self.program, prepared)
         matched = matches_by_row(masks)
         columns = [c for c in prepared.columns if c != "time"]
@@ -170,26 +180,45 @@ class StreamEvaluator:
         full: dict[int, Record],
         matched: dict[int, list[int]],
     ) -> list[StreamEvent]:
-        """New, distinct incidents in time within the lateness: those matching nothing are
-        stored together up to the next matching row, which then sees the state (max time
-        seen, evictions) it would after pushing them one by one."""
+        """New, distinct incidents, none late. Rows matching nothing, and rows whose matches
+        have no window, are stored (and issue their results) without touching windows; the
+        max time seen and the evictions they cause are applied together before the next
+        windowed row, which so sees the state it would after pushing them one by one."""
+        keep_unmatched(self._incidents, self._heap, identities, times, matched)
+        running = np.maximum.accumulate(np.asarray(times, dtype=np.int64)).tolist()
         events: list[StreamEvent] = []
-        start = 0
-        for row in [*sorted(matched), len(times)]:
-            for identity, time_us in zip(identities[start:row], times[start:row], strict=True):
-                self._incidents[identity] = {"incident_id": identity, "_t": time_us}
-                heapq.heappush(self._heap, (time_us, identity))
-            if row > start:
-                latest = max(times[start:row])
-                if self._max_seen is None or latest > self._max_seen:
-                    self._max_seen = latest
-                self._evict()
-            if row < len(times):
-                events.extend(self._push(full[row], matched[row]))
-            start = row + 1
+        for row in sorted(matched):
+            record = full[row]
+            segment, _ = self._index.candidates(record, known=matched[row])
+            revisions = [r for index in matched[row] for r in segment.get(index, ())]
+            if all(r.window is None for r in revisions):
+                events.extend(self._store_plain(record, revisions))
+                continue
+            if row:
+                self._note(running[row - 1])
+            self._advance()
+            events.extend(self._push(record, matched[row], evict=False))
+        self._note(running[-1])
+        self._advance()
         return events
 
-    def _push(self, record: Record, matched: Sequence[int] | None) -> list[StreamEvent]:
+    def _note(self, time_us: int) -> None:
+        """Count ``time_us`` in the max time seen at the next :meth:`_advance`."""
+        if self._pending_max is None or time_us > self._pending_max:
+            self._pending_max = time_us
+
+    def _advance(self) -> None:
+        """Raise the max time seen to the times noted since the last call and evict what
+        it puts out of reach (at once: the same state as evicting after each of them)."""
+        pending, self._pending_max = self._pending_max, None
+        if pending is not None and (self._max_seen is None or pending > self._max_seen):
+            self._max_seen = pending
+        if self._max_seen is not None:
+            self._evict()
+
+    def _push(
+        self, record: Record, matched: Sequence[int] | None, *, evict: bool = True
+    ) -> list[StreamEvent]:
         identity, time_us = record["incident_id"], record["_t"]
         if matched is not None and not matched and identity not in self._incidents:
             self._incidents[identity] = record  # matches nothing: only kept for corrections
@@ -222,12 +251,20 @@ class StreamEvaluator:
                 self._forget(key, partition)
         if self._max_seen is None or record["_t"] > self._max_seen:
             self._max_seen = record["_t"]
-        self._evict()
+        if evict:  # else the caller evicts before anything reads the state
+            self._evict()
         return change_events(self.program, before, after)
 
     def _push_plain(self, record: Record, revisions: list[RevisionProgram]) -> list[StreamEvent]:
         """A new incident whose matches have no window: it only issues its own results (the
         general path would find the same, with nothing to retract and no window to re-run)."""
+        events = self._store_plain(record, revisions)
+        self._advance()
+        return events
+
+    def _store_plain(self, record: Record, revisions: list[RevisionProgram]) -> list[StreamEvent]:
+        """Store a window-free new incident and issue its results; its time counts in the
+        max time seen at the next :meth:`_advance`."""
         identity, time_us = record["incident_id"], record["_t"]
         self._incidents[identity] = record
         heapq.heappush(self._heap, (time_us, identity))
@@ -236,53 +273,15 @@ class StreamEvaluator:
         ]
         self._results[identity] = held
         self._members[identity] = []
-        if self._max_seen is None or time_us > self._max_seen:
-            self._max_seen = time_us
-        self._evict()
+        self._note(time_us)
+        if len(held) == 1:
+            return source_events(self.program, "issue", *held[0])
         events: list[StreamEvent] = []
         for key, source in sorted(held, key=lambda item: item[0]):
             events.extend(source_events(self.program, "issue", key, source))
         return events
 
     # -- adding and removing ----------------------------------------------------------------
-
-    def _refuse_late(self, record: Record) -> None:
-        self._check_late(record["incident_id"], record["_t"], self._max_seen, {})
-
-    def _refuse_late_rows(self, identities: list[str], times: list[int]) -> bool:
-        """Refuse the frame if a row is late; vectorised when no row corrects another.
-        True when the rows are new, distinct incidents, none late (a *fresh* frame)."""
-        fresh = len(set(identities)) == len(identities)
-        fresh = fresh and self._incidents.keys().isdisjoint(identities)
-        if fresh and not maybe_late(times, self._max_seen, self.lateness_us):
-            return True
-        seen: int | None = self._max_seen
-        pending: dict[str, int] = {}
-        for identity, time_us in zip(identities, times, strict=True):
-            self._check_late(identity, time_us, seen, pending)
-            pending[identity] = time_us
-            seen = time_us if seen is None else max(seen, time_us)
-        return False
-
-    def _check_late(
-        self, identity: str, time_us: int, seen: int | None, pending: dict[str, int]
-    ) -> None:
-        if seen is None:
-            return
-        limit = seen - self.lateness_us
-        old = pending.get(identity)
-        if old is None and identity in self._incidents:
-            old = self._incidents[identity]["_t"]
-        late = time_us if time_us < limit else old if old is not None and old < limit else None
-        if late is None:
-            return
-        what = "incident" if late == time_us else "correction of incident"
-        raise LateIncidentError(
-            f"{what} '{identity}' at {iso(late)} is older than the allowed lateness: the "
-            f"stream has seen {iso(seen)} and accepts times from {iso(limit)}; expected an "
-            f"incident within {self.lateness_us // 1_000_000} s of the latest; fix: re-run "
-            "the batch over the history, or raise lateness_seconds"
-        )
 
     def _with_zones(self, record: Record) -> Record:
         if self._positions is not None:

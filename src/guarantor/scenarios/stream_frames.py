@@ -4,6 +4,7 @@ whole frame at once with the batch target before it applies the rows one by one.
 * :func:`predicate_masks`: one boolean column per distinct predicate;
 * :func:`matches_by_row`: for each row, the predicates true on it;
 * :func:`maybe_late`: whether any row is late, vectorised;
+* :func:`keep_unmatched`: store the rows matching nothing of a fresh frame at once;
 * :func:`attach_violation_explanations`: the explanation of every violation a row may issue
   (the revision in force at its time and its predicate true), built vectorised by
   :mod:`guarantor.scenarios.violations` and attached to the row's record, so that issuing
@@ -13,6 +14,7 @@ whole frame at once with the batch target before it applies the rows one by one.
 
 from __future__ import annotations
 
+import heapq
 from typing import Any
 
 import numpy as np
@@ -23,7 +25,13 @@ from guarantor.scenarios.polars_target import predicate
 from guarantor.scenarios.program import VersionProgram
 from guarantor.scenarios.violations import explained_pairs
 
-__all__ = ["attach_violation_explanations", "matches_by_row", "maybe_late", "predicate_masks"]
+__all__ = [
+    "attach_violation_explanations",
+    "keep_unmatched",
+    "matches_by_row",
+    "maybe_late",
+    "predicate_masks",
+]
 
 
 def maybe_late(times: list[int], max_seen: int | None, lateness_us: int) -> bool:
@@ -85,3 +93,23 @@ def attach_violation_explanations(
     rows_, revs, texts = (table[c].to_list() for c in ("_row", "_rev", "explanation"))
     for row, rev, text in zip(rows_, revs, texts, strict=True):
         records[row].setdefault(EXPLAINED, {})[rev] = text
+
+
+def keep_unmatched(
+    incidents: dict[str, dict[str, Any]],
+    heap: list[tuple[int, str]],
+    identities: list[str],
+    times: list[int],
+    matched: dict[int, list[int]],
+) -> None:
+    """Keep the rows of a fresh frame that match nothing (for corrections), all at once:
+    no windowed row reads them, and evicting one early leaves the state evicting it later
+    would."""
+    rows = np.ones(len(times), dtype=bool)
+    rows[list(matched)] = False
+    kept = np.flatnonzero(rows).tolist()
+    incidents.update(
+        (identities[row], {"incident_id": identities[row], "_t": times[row]}) for row in kept
+    )
+    heap.extend((times[row], identities[row]) for row in kept)
+    heapq.heapify(heap)

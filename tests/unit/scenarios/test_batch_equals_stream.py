@@ -95,6 +95,7 @@ def test_after_every_push_the_stream_equals_the_batch_over_what_was_pushed(
     framed = StreamEvaluator(VERSION, lateness_seconds=LATENESS_HOURS * 3600)
     live = LiveResults()
     accepted: list[dict[str, Any]] = []
+    pushed: list[list[tuple[str, str, str]]] = []  # the events of each accepted push
     times: dict[str, float] = {}
     clock, seen = 0.0, None
     for number, (kind, advance, late, pick, fields) in enumerate(steps):
@@ -114,6 +115,7 @@ def test_after_every_push_the_stream_equals_the_batch_over_what_was_pushed(
         assert _keys(framed.push_frame(records_to_frame([record]))) == _keys(events)
         live.apply(events)
         accepted.append(record)
+        pushed.append(_keys(events))
         times[identity] = hours
         seen = hours if seen is None else max(seen, hours)
         batch = evaluate_batch(VERSION, records_to_frame(accepted))
@@ -121,7 +123,9 @@ def test_after_every_push_the_stream_equals_the_batch_over_what_was_pushed(
     chunked, rows = StreamEvaluator(VERSION, lateness_seconds=LATENESS_HOURS * 3600), LiveResults()
     for start in range(0, len(accepted), 4):
         chunk = records_to_frame(accepted[start : start + 4], keep_order=True)
-        rows.apply(chunked.push_frame(chunk))
+        framed_events = chunked.push_frame(chunk)
+        assert _keys(framed_events) == [k for keys in pushed[start : start + 4] for k in keys]
+        rows.apply(framed_events)
     assert canonical(rows.results()) == canonical(live.results())
 
 
