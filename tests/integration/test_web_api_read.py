@@ -184,8 +184,7 @@ def test_incident_filters(app_client: TestClient) -> None:
     for params in (
         {"zone": "conflict-area"},
         {"agreement": "minsk-2015", "zone": "no-such-zone"},
-        {"agreement": "minsk-2015", "zone": "security-zone-artillery"},
-    ):
+    ):  # a shape zone such as security-zone-artillery filters: test_desk_zone_filter.py
         assert error_code(client.get("/api/incidents", params=params), 422) == "filter_invalid"
     naive = client.get("/api/incidents", params={"since": "2026-03-10T00:00:00"})
     assert error_code(naive, 422) == "filter_invalid"

@@ -29,6 +29,7 @@ from guarantor.services.desk_ports import (
     MarkedTable,
     ReportQuery,
     Visible,
+    ZoneShape,
 )
 from guarantor.services.desk_views import (
     ActivationView,
@@ -171,15 +172,18 @@ def _time_or_epoch(value: datetime | None) -> datetime:
 
 def _incident_query(reader: DeskReader, principal: Principal, flt: IncidentFilter) -> IncidentQuery:
     oblasts: tuple[str, ...] | None = (flt.oblast,) if flt.oblast else None
+    inside: ZoneShape | None = None
     if flt.zone is not None:
-        if flt.zone_oblasts is None:
+        if flt.zone_oblasts is not None:
+            zone = tuple(flt.zone_oblasts)
+            oblasts = zone if oblasts is None else tuple(o for o in oblasts if o in zone)
+        elif flt.zone_shape is not None:
+            inside = ZoneShape(f"{flt.agreement_id}:{flt.zone}", flt.zone_shape)
+        else:
             raise FilterInvalid(
-                f"zone '{flt.zone}' was not resolved to its oblasts; expected a zone made of "
-                "oblasts (admin_units, level 1) of the agreement given with it; fix: give "
-                "?agreement= with the zone, or filter by oblast"
+                f"zone '{flt.zone}' was not resolved to its oblasts or its shape; expected a "
+                "zone of the agreement given with it; fix: give ?agreement= with the zone"
             )
-        zone = tuple(flt.zone_oblasts)
-        oblasts = zone if oblasts is None else tuple(o for o in oblasts if o in zone)
     return IncidentQuery(
         visible=visible(reader, principal, "incidents"),
         since=flt.since,
@@ -190,6 +194,7 @@ def _incident_query(reader: DeskReader, principal: Principal, flt: IncidentFilte
         statuses=flt.statuses,
         q=(flt.q or "").strip() or None,
         agreement_id=flt.agreement_id or None,
+        inside=inside,
     )
 
 

@@ -9,9 +9,9 @@ so that storage filters with ``releasability IN (...)`` and never decides who se
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from guarantor.services.desk_views import (
     ActivationView,
@@ -26,7 +26,15 @@ from guarantor.services.desk_views import (
     ViolationView,
 )
 
-__all__ = ["DeskReader", "IncidentQuery", "Key", "MarkedTable", "ReportQuery", "Visible"]
+__all__ = [
+    "DeskReader",
+    "IncidentQuery",
+    "Key",
+    "MarkedTable",
+    "ReportQuery",
+    "Visible",
+    "ZoneShape",
+]
 
 MarkedTable = Literal["reports", "incidents"]
 Key = tuple[datetime, str]
@@ -43,6 +51,15 @@ class Visible:
 
 
 @dataclass(frozen=True, slots=True)
+class ZoneShape:
+    """An agreement zone as a place filter: ``key`` names it (agreement, version, zone) and
+    stands for ``geometry`` (its WGS 84 shape) in comparisons and cache keys."""
+
+    key: str
+    geometry: Any = field(compare=False, hash=False)
+
+
+@dataclass(frozen=True, slots=True)
 class IncidentQuery:
     visible: Visible | None
     since: datetime | None = None
@@ -54,6 +71,7 @@ class IncidentQuery:
     statuses: tuple[str, ...] | None = None  # any of these
     q: str | None = None
     agreement_id: str | None = None  # violations, and the ``violated`` flag of markers
+    inside: ZoneShape | None = None  # incidents whose point lies in this zone
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,6 +74,7 @@ class IncidentFilter:
     q: str | None = None
     agreement_id: str | None = None
     zone_oblasts: tuple[str, ...] | None = None  # the oblasts of ``zone``, resolved by the caller
+    zone_shape: Any = None  # or its WGS 84 geometry (any other zone), resolved by the caller
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,6 +55,7 @@ def answerable(query: IncidentQuery) -> bool:
     return (
         query.q is None
         and query.bbox is None
+        and query.inside is None
         and _whole_day(query.since)
         and _whole_day(query.until)
     )

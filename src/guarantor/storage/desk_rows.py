@@ -6,6 +6,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
 from guarantor.services.desk_views import (
     ActivationView,
     IncidentSummary,
@@ -21,6 +24,7 @@ __all__ = [
     "INCIDENT_SUMMARY",
     "REPORT_SUMMARY",
     "activation_of",
+    "ids_condition",
     "json_or_none",
     "member_of",
     "obligation_of",
@@ -115,3 +119,18 @@ def obligation_of(row: Mapping[Any, Any]) -> ObligationView:
         contributing=rests_on,
         explanation=json_or_none(row["explanation"]),
     )
+
+
+def ids_condition(
+    dialect: str, column: sa.ColumnElement[Any], ids: Sequence[str]
+) -> sa.ColumnElement[bool]:
+    """``column`` is one of ``ids``, as one bound value however many there are (a JSON array
+    read by ``json_each`` on SQLite, a text array on PostgreSQL), so a zone holding hundreds
+    of thousands of incidents stays within every backend's limit on bound parameters."""
+    if not ids:
+        return sa.false()
+    if dialect == "postgresql":
+        array = sa.bindparam(None, list(ids), type_=postgresql.ARRAY(sa.Text))
+        return column == sa.any_(array)
+    listed = sa.func.json_each(sa.bindparam(None, json.dumps(list(ids)))).table_valued("value")
+    return column.in_(sa.select(listed.c.value))

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+import shapely
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -42,6 +45,7 @@ from guarantor.storage.desk_rows import (
     INCIDENT_SUMMARY,
     REPORT_SUMMARY,
     activation_of,
+    ids_condition,
     json_or_none,
     member_of,
     obligation_of,
@@ -111,8 +115,14 @@ def _contains(column: sa.ColumnElement[Any], text: str) -> sa.ColumnElement[bool
     return column.ilike(_like(text), escape="\\")
 
 
-def _incident_where(query: IncidentQuery) -> list[sa.ColumnElement[bool]]:
+def _incident_where(
+    query: IncidentQuery, inside: sa.ColumnElement[bool] | None = None
+) -> list[sa.ColumnElement[bool]]:
+    """The conditions of ``query`` on incidents; ``inside`` is its zone, resolved by the
+    reader to the incidents in it (:meth:`SqlDeskReader._inside`)."""
     where = [_visible(_I.releasability, query.visible)]
+    if inside is not None:
+        where.append(inside)
     if query.since is not None:
         where.append(_I.time >= query.since)
     if query.until is not None:
@@ -168,8 +178,10 @@ def _report_where(query: ReportQuery) -> list[sa.ColumnElement[bool]]:
     return where
 
 
-def _violation_where(query: IncidentQuery) -> list[sa.ColumnElement[bool]]:
-    where = _incident_where(query)
+def _violation_where(
+    query: IncidentQuery, inside: sa.ColumnElement[bool] | None = None
+) -> list[sa.ColumnElement[bool]]:
+    where = _incident_where(query, inside)
     if query.agreement_id is not None:
         where.append(_V.agreement_id == query.agreement_id)
     return where
@@ -199,6 +211,33 @@ class SqlDeskReader:
         with self._engine.connect() as connection:
             return int(connection.execute(query).scalar_one())
 
+    def _inside(self, query: IncidentQuery) -> sa.ColumnElement[bool] | None:
+        """The condition "the incident lies in ``query.inside``" (None without a zone): the
+        ids of the incidents matching the other filters whose point is in the zone's shape,
+        found once per data version (the bounding box in SQL, the shape with shapely)."""
+        if query.inside is None:
+            return None
+        ids = self._cube().remember(("inside", query), lambda: self._ids_inside(query))
+        return ids_condition(self._engine.dialect.name, _I.incident_id, ids)
+
+    def _ids_inside(self, query: IncidentQuery) -> tuple[str, ...]:
+        assert query.inside is not None
+        shape = query.inside.geometry
+        lon_min, lat_min, lon_max, lat_max = shape.bounds
+        rows = self._all(
+            sa.select(_I.incident_id, _I.lon, _I.lat).where(
+                *_incident_where(replace(query, inside=None)),
+                _I.lon.between(lon_min, lon_max),
+                _I.lat.between(lat_min, lat_max),
+            )
+        )
+        if not rows:
+            return ()
+        lon = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
+        lat = np.fromiter((r[2] for r in rows), dtype=np.float64, count=len(rows))
+        inside = shapely.intersects_xy(shape, lon, lat)  # the boundary counts as inside
+        return tuple(str(row[0]) for row, hit in zip(rows, inside.tolist(), strict=True) if hit)
+
     def data_version(self) -> tuple[Any, ...]:
         """The data version this reader answers on (see :mod:`guarantor.storage.desk_cube`):
         incidents and results change only with it."""
@@ -223,7 +262,7 @@ class SqlDeskReader:
     def _incident_page(
         self, query: IncidentQuery, after: Key | None, limit: int
     ) -> list[IncidentSummary]:
-        where = _incident_where(query)
+        where = _incident_where(query, self._inside(query))
         select = _newest_first(INCIDENT_SUMMARY, where, _I.time, _I.incident_id, after, limit)
         return [summary_of(r) for r in self._all(select)]
 
@@ -231,7 +270,9 @@ class SqlDeskReader:
         if answerable(query):
             return self._cube().count_incidents(query)
         return self._scalar(
-            sa.select(sa.func.count()).select_from(incidents).where(*_incident_where(query))
+            sa.select(sa.func.count())
+            .select_from(incidents)
+            .where(*_incident_where(query, self._inside(query)))
         )
 
     def incident(self, incident_id: str, visible: Visible | None) -> IncidentDetail | None:
@@ -375,7 +416,7 @@ class SqlDeskReader:
             )
         rows = self._all(
             sa.select(_I.incident_id)
-            .where(*_incident_where(query), has.exists(), start)
+            .where(*_incident_where(query, self._inside(query)), has.exists(), start)
             .order_by(_I.time.desc(), _I.incident_id.desc())
             .limit(limit + 1)  # each has a violation at least; the cursor's may have none left
         )
@@ -401,7 +442,7 @@ class SqlDeskReader:
         return self._scalar(
             sa.select(sa.func.count())
             .select_from(violations.join(incidents, _I.incident_id == _V.incident_id))
-            .where(*_violation_where(query))
+            .where(*_violation_where(query, self._inside(query)))
         )
 
     def activations(self, agreement_id: str | None) -> list[ActivationView]:
@@ -460,7 +501,11 @@ class SqlDeskReader:
                 _I.incident_id, _I.lat, _I.lon, _I.type, _I.severity, _I.time,
                 violated.exists().label("violated"),
             )
-            .where(*_incident_where(query), _I.lat.is_not(None), _I.lon.is_not(None))
+            .where(
+                *_incident_where(query, self._inside(query)),
+                _I.lat.is_not(None),
+                _I.lon.is_not(None),
+            )
             .order_by(_I.time.desc(), _I.incident_id.desc())
             .limit(cap)
         )  # fmt: skip
@@ -487,13 +532,14 @@ class SqlDeskReader:
         self, query: IncidentQuery, by: sa.ColumnElement[Any]
     ) -> list[tuple[Any, int, int]]:
         group = by.label("g")
+        inside = self._inside(query)
         counted = self._all(
-            sa.select(group, sa.func.count()).where(*_incident_where(query)).group_by(group)
+            sa.select(group, sa.func.count()).where(*_incident_where(query, inside)).group_by(group)
         )
         violated = self._all(
             sa.select(group, sa.func.count())
             .select_from(violations.join(incidents, _I.incident_id == _V.incident_id))
-            .where(*_violation_where(query))
+            .where(*_violation_where(query, inside))
             .group_by(group)
         )
         found = {k: [int(n), 0] for k, n in counted}

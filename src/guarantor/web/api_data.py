@@ -44,6 +44,7 @@ from guarantor.web.api_models import (
 )
 from guarantor.web.auth import current_principal
 from guarantor.web.deps import application_of, now
+from guarantor.web.zone_filter import zone_filter
 
 __all__ = ["incident_filter", "reader", "router"]
 
@@ -104,12 +105,10 @@ def _aware(name: str, value: datetime | None) -> datetime | None:
     return value
 
 
-def _zone_oblasts(
-    request: Request, agreement: str | None, zone: str | None
-) -> tuple[str, ...] | None:
-    """The oblasts of an agreement zone made of oblasts (the latest version's)."""
+def _zone(request: Request, agreement: str | None, zone: str | None) -> tuple[Any, Any]:
+    """The oblasts or the shape of an agreement zone (see :mod:`guarantor.web.zone_filter`)."""
     if zone is None:
-        return None
+        return None, None
     if agreement is None:
         raise FilterInvalid(
             f"query.zone: zone '{zone}' needs the agreement it belongs to; fix: add "
@@ -117,21 +116,7 @@ def _zone_oblasts(
         )
     from guarantor.web.api_agreements import loaded_agreement
 
-    version = loaded_agreement(request, agreement).latest
-    zones = {z.id: z for z in version.zones}
-    if zone not in zones:
-        raise FilterInvalid(
-            f"query.zone: agreement '{agreement}' has no zone '{zone}'; expected one of "
-            f"{', '.join(sorted(zones))}; fix: use one of those ids"
-        )
-    found = zones[zone]
-    if found.kind != "admin_units" or found.admin_level != 1:
-        raise FilterInvalid(
-            f"query.zone: zone '{zone}' is drawn as a {found.kind} zone; filtering lists by "
-            "zone works for zones made of oblasts (admin_units, level 1) only; fix: use such "
-            "a zone or filter by oblast"
-        )
-    return tuple(found.units)
+    return zone_filter(loaded_agreement(request, agreement), zone)
 
 
 def incident_filter(
@@ -145,6 +130,7 @@ def incident_filter(
     status: Annotated[str | None, Query(description="analyst status")] = None,
     q: Annotated[str | None, Query(description="words in place, type, actor or text")] = None,
 ) -> IncidentFilter:
+    oblasts, shape = _zone(request, agreement, zone)
     return IncidentFilter(
         since=_aware("since", since),
         until=_aware("until", until),
@@ -154,7 +140,8 @@ def incident_filter(
         status=status,
         q=q,
         agreement_id=agreement,
-        zone_oblasts=_zone_oblasts(request, agreement, zone),
+        zone_oblasts=oblasts,
+        zone_shape=shape,
     )
 
 

@@ -13,13 +13,12 @@ action), sending the CSRF token in the ``X-CSRF-Token`` header.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from guarantor.agreement.model import Zone
 from guarantor.services import desk
 from guarantor.services.desk import FilterInvalid
 from guarantor.services.desk_views import DayCount, IncidentFilter
@@ -34,6 +33,7 @@ from guarantor.web.pages_common import (
     reader_of,
 )
 from guarantor.web.templating import render
+from guarantor.web.zone_filter import zone_filter
 
 __all__ = ["router"]
 
@@ -61,17 +61,16 @@ def count_rows(days: tuple[DayCount, ...]) -> tuple[str, list[DayCount]]:
 Text = Annotated[str, Query(max_length=200)]
 
 
-def _zone_oblasts(zones: dict[str, Zone], agreement: str, zone: str) -> tuple[str, ...] | None:
+def _zone(request: Request, agreement: str, zone: str) -> tuple[Any, Any]:
+    """The oblasts or the shape of the chosen zone (see :mod:`guarantor.web.zone_filter`)."""
     if not zone:
-        return None
-    if zone not in zones:
-        where = f"agreement '{agreement}'" if agreement else "no agreement (none is chosen)"
+        return None, None
+    if not agreement:
         raise FilterInvalid(
-            f"the zone '{zone}' is not a zone made of oblasts of {where}; expected one of "
-            f"{', '.join(sorted(zones)) or 'none'}; fix: choose the agreement, apply, then "
-            "choose one of its zones"
+            f"the zone '{zone}' needs its agreement (none is chosen); fix: choose the "
+            "agreement, apply, then choose one of its zones"
         )
-    return tuple(zones[zone].units)
+    return zone_filter(pages_agreements.loaded(request, agreement), zone, field="zone")
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -85,7 +84,8 @@ def dashboard_page(
     agreement: Text = "",
     zone: Text = "",
 ) -> HTMLResponse:
-    zones = pages_agreements.oblast_zones(request, agreement) if agreement else {}
+    zones = pages_agreements.zones_of(request, agreement) if agreement else {}
+    oblasts, shape = _zone(request, agreement, zone)
     flt = IncidentFilter(
         since=day_start(since, "since"),
         until=day_start(until, "until", next_day=True),
@@ -93,7 +93,8 @@ def dashboard_page(
         type=type or None,
         agreement_id=agreement or None,
         zone=zone or None,
-        zone_oblasts=_zone_oblasts(zones, agreement, zone),
+        zone_oblasts=oblasts,
+        zone_shape=shape,
     )
     board = desk.dashboard(reader_of(request), principal, flt, cap=PAGE_MARKER_CAP)
     caption = (

@@ -22,7 +22,7 @@ from guarantor.web.deps import application_of
 from guarantor.web.pages_common import SignedIn, agreement_ids, parse_day
 from guarantor.web.templating import render
 
-__all__ = ["oblast_zones", "router"]
+__all__ = ["loaded", "router", "zones_of"]
 
 router = APIRouter(include_in_schema=False)
 Version = Annotated[str, Query(max_length=80)]
@@ -51,11 +51,14 @@ def _agreement(request: Request, agreement_id: str) -> LoadedAgreement:
     return _load(str(folder), _stamp(folder))
 
 
-def oblast_zones(request: Request, agreement_id: str) -> dict[str, m.Zone]:
-    """The zones of the agreement's latest version that are made of oblasts (the ones lists
-    can filter by), by id."""
-    latest = _agreement(request, agreement_id).latest
-    return {z.id: z for z in latest.zones if z.kind == "admin_units" and z.admin_level == 1}
+def zones_of(request: Request, agreement_id: str) -> dict[str, m.Zone]:
+    """The zones of the agreement's latest version (the ones lists can filter by), by id."""
+    return {z.id: z for z in loaded(request, agreement_id).latest.zones}
+
+
+def loaded(request: Request, agreement_id: str) -> LoadedAgreement:
+    """A shipped agreement by id (:class:`NotFound` for any other)."""
+    return _agreement(request, agreement_id)
 
 
 @router.get("/agreements", response_class=HTMLResponse)
