@@ -194,6 +194,21 @@ def not_same(
     return _record(reports, store, decision, [first, second])
 
 
+def _assess(
+    kind: type[Confirm] | type[Reject],
+    reports: ReportSource,
+    store: IncidentStore,
+    incident_id: str,
+    by: str,
+    reason: str,
+    when: datetime | None,
+) -> Decided:
+    """Record ``kind`` for the incident (its smallest report key); re-fuse."""
+    key = _members(store, [incident_id])[incident_id][0]
+    decision = kind(key, _analyst(by), when or datetime.now(UTC), reason)
+    return _record(reports, store, decision, [incident_id])
+
+
 def confirm(
     reports: ReportSource,
     store: IncidentStore,
@@ -203,10 +218,8 @@ def confirm(
     reason: str = "",
     when: datetime | None = None,
 ) -> Decided:
-    """Record that the incident (its smallest report key) is confirmed; re-fuse."""
-    key = _members(store, [incident_id])[incident_id][0]
-    decision = Confirm(key, _analyst(by), when or datetime.now(UTC), reason)
-    return _record(reports, store, decision, [incident_id])
+    """Record that the incident is confirmed; re-fuse."""
+    return _assess(Confirm, reports, store, incident_id, by, reason, when)
 
 
 def reject(
@@ -218,10 +231,8 @@ def reject(
     reason: str = "",
     when: datetime | None = None,
 ) -> Decided:
-    """Record that the incident (its smallest report key) is rejected; re-fuse."""
-    key = _members(store, [incident_id])[incident_id][0]
-    decision = Reject(key, _analyst(by), when or datetime.now(UTC), reason)
-    return _record(reports, store, decision, [incident_id])
+    """Record that the incident is rejected; re-fuse."""
+    return _assess(Reject, reports, store, incident_id, by, reason, when)
 
 
 def evaluable(store: IncidentStore) -> pl.DataFrame:
