@@ -16,6 +16,8 @@ This is the authority: the stream target is tested to agree with it.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import polars as pl
 
@@ -36,7 +38,7 @@ from guarantor.scenarios.program import (
     compile_version,
 )
 from guarantor.scenarios.results import Results
-from guarantor.scenarios.violations import violations_frame
+from guarantor.scenarios.violations import render_violations, violation_table
 from guarantor.scenarios.windows import evaluate_windows
 from guarantor.scenarios.zones import add_zone_columns, zone_index, zone_limits, zone_uses
 
@@ -71,7 +73,7 @@ def evaluate_prepared(program: VersionProgram, frame: pl.DataFrame) -> Results:
         positions = position_index(program.version, program.near_parties)
         frame = add_position_columns(frame, positions)
     matches = matched_rows(program, frame)
-    violations = violations_frame(program, frame, matches)
+    violations = violation_table(program, frame, matches)
     windowed = [(r, rows) for r, rows in matches if r.window is not None]
     plain = [(r, rows) for r, rows in matches if r.rule.kind == "scenario" and r.window is None]
     result = evaluate_windows(
@@ -82,7 +84,13 @@ def evaluate_prepared(program: VersionProgram, frame: pl.DataFrame) -> Results:
     )
     activations = activations_frame(program, frame, plain, result)
     obligations = obligations_frame(program, activations)
-    return Results(violations, activations, obligations, program.notes)
+    return Results(
+        violations,
+        activations,
+        obligations,
+        program.notes,
+        render=partial(render_violations, program),
+    )
 
 
 def matched_rows(

@@ -10,8 +10,7 @@ Both targets produce exactly these frames (the stream through
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import polars as pl
@@ -92,12 +91,49 @@ def frame_of(kind: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
     return frame.sort(_ORDER[kind])
 
 
-@dataclass(frozen=True, slots=True)
 class Results:
-    violations: pl.DataFrame
-    activations: pl.DataFrame
-    obligations: pl.DataFrame
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    """The three result frames and notes.
+
+    The violations may be held with their explanations still columnar (a struct, see
+    :mod:`guarantor.scenarios.violations`) and a ``render`` function: the JSON text is then
+    built once, the first time :attr:`violations` is read (to show, store or compare), and
+    :meth:`violation_table` gives the rows without rendering. Either way :attr:`violations`
+    is the same frame."""
+
+    __slots__ = ("_render", "_violations", "activations", "notes", "obligations")
+
+    def __init__(
+        self,
+        violations: pl.DataFrame,
+        activations: pl.DataFrame,
+        obligations: pl.DataFrame,
+        notes: tuple[str, ...] = (),
+        *,
+        render: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
+    ) -> None:
+        self._violations = violations
+        self._render = render
+        self.activations = activations
+        self.obligations = obligations
+        self.notes = notes
+
+    @property
+    def violations(self) -> pl.DataFrame:
+        """The violations, explanations as JSON text (rendered here once if still columnar)."""
+        if self._render is not None:
+            self._violations = self._render(self._violations)
+            self._render = None
+        return self._violations
+
+    def violation_table(self) -> pl.DataFrame:
+        """The violations as held: ``explanation`` is a struct until first rendered."""
+        return self._violations
+
+    def __repr__(self) -> str:
+        return (
+            f"Results(violations={self._violations.height}, activations="
+            f"{self.activations.height}, obligations={self.obligations.height})"
+        )
 
     @classmethod
     def empty(cls, notes: tuple[str, ...] = ()) -> Results:

@@ -87,7 +87,7 @@ def attach_violation_explanations(
         rows = np.flatnonzero(masks.to_series(revision.predicate).to_numpy() & held)
         if len(rows):
             found.append((revision, rows))
-    table = explained_pairs(prepared, found)
+    table = explained_pairs(program, prepared, found)
     if table is None:
         return
     rows_, revs, texts = (table[c].to_list() for c in ("_row", "_rev", "explanation"))

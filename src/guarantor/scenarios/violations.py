@@ -2,10 +2,16 @@
 
 The matching (frame row, violation revision) pairs of every revision are stacked and put in
 the frame's order (rows are already sorted by time and incident id), then by rule id and
-revision, with an integer sort. Each incident's explanation entry (id, time, grades) is
-serialised once however many rules it breaches, and the document of each pair is its
-revision's header (a constant per revision), that entry and, for a rule with a ``near``
-block, the ``near`` member: one vectorised concatenation, no per-row Python.
+revision, with an integer sort.
+
+Explanations are kept columnar while evaluating: the ``explanation`` column of
+:func:`violation_table` is a struct (:data:`COLUMNAR_EXPLANATION`) of the revision index
+(which names the header: rule id, version hash, clause and its rendered text), the cited
+incident (id, time, grades) and, for a rule with a ``near`` block, its ``near`` member.
+:func:`render_violations` turns it into the JSON text results show and store (the document
+``violation_json`` writes): its revision's header (a constant per revision), the incident
+entry and the near member, one vectorised concatenation, no per-row Python.
+:func:`violations_frame` does both at once.
 """
 
 from __future__ import annotations
@@ -13,12 +19,20 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from guarantor.scenarios.explain import incident_entry_expr
+from guarantor.scenarios.explain import GRADES, iso_expr
 from guarantor.scenarios.positions import near_json_expr
 from guarantor.scenarios.program import RevisionProgram, VersionProgram
 from guarantor.scenarios.results import VIOLATION_SCHEMA, empty
 
-__all__ = ["explained_pairs", "violations_frame"]
+__all__ = [
+    "explained_pairs",
+    "render_violations",
+    "violation_pairs",
+    "violation_table",
+    "violations_frame",
+]
+
+_COLUMNS = ("incident_id", "rule_id", "revision", "clause", "version_id", "version_hash", "time")
 
 
 def violations_frame(
@@ -26,7 +40,17 @@ def violations_frame(
     frame: pl.DataFrame,
     matches: list[tuple[RevisionProgram, np.ndarray]],
 ) -> pl.DataFrame:
-    table = explained_pairs(frame, matches)
+    """The violations with their explanations rendered as JSON text."""
+    return render_violations(program, violation_table(program, frame, matches))
+
+
+def violation_table(
+    program: VersionProgram,
+    frame: pl.DataFrame,
+    matches: list[tuple[RevisionProgram, np.ndarray]],
+) -> pl.DataFrame:
+    """The violations in their order, ``explanation`` still columnar (a struct)."""
+    table = violation_pairs(frame, matches)
     if table is None:
         return empty(VIOLATION_SCHEMA)
     return table.select(
@@ -41,11 +65,46 @@ def violations_frame(
     )
 
 
+def render_violations(program: VersionProgram, table: pl.DataFrame) -> pl.DataFrame:
+    """``table`` (from :func:`violation_table`) with ``explanation`` as JSON text."""
+    if table.schema["explanation"] == pl.String:
+        return table
+    return table.with_columns(_rendered(program.revisions).alias("explanation"))
+
+
+def _rendered(revisions: tuple[RevisionProgram, ...]) -> pl.Expr:
+    columnar = pl.col("explanation")
+    incident = columnar.struct.field("incident")
+    prefixes = pl.Series(
+        ['{"kind":"violation",' + r.header_json + ',"incident":' for r in revisions],
+        dtype=pl.String,
+    )
+    entry = pl.struct(
+        incident.struct.field("id"),
+        iso_expr(incident.struct.field("time")).alias("time"),
+        *[incident.struct.field(grade) for grade in GRADES],
+    ).struct.json_encode()
+    prefix = pl.lit(prefixes).gather(columnar.struct.field("revision_index"))
+    return pl.concat_str([prefix, entry, columnar.struct.field("near"), pl.lit("}")])
+
+
 def explained_pairs(
+    program: VersionProgram,
+    frame: pl.DataFrame,
+    matches: list[tuple[RevisionProgram, np.ndarray]],
+) -> pl.DataFrame | None:
+    """:func:`violation_pairs` with ``explanation`` rendered as JSON text."""
+    table = violation_pairs(frame, matches)
+    if table is None:
+        return None
+    return table.with_columns(_rendered(program.revisions).alias("explanation"))
+
+
+def violation_pairs(
     frame: pl.DataFrame, matches: list[tuple[RevisionProgram, np.ndarray]]
 ) -> pl.DataFrame | None:
     """The violation pairs in order with their columns, ``_row`` (frame row), ``_rev``
-    (revision index) and ``explanation``; None without any."""
+    (revision index) and ``explanation`` (columnar); None without any."""
     chosen = [(r, rows) for r, rows in matches if r.rule.kind == "violation" and len(rows)]
     if not chosen:
         return None
@@ -60,27 +119,28 @@ def explained_pairs(
     )
     order = np.lexsort((rank[which], rows))
     rows, which = rows[order], which[order]
-    unique_rows, inverse = np.unique(rows, return_inverse=True)
-    cited = frame[unique_rows]
-    entries = cited.select(incident_entry_expr().struct.json_encode()).to_series()
-    index = pl.Series(inverse)
-    prefixes = ['{"kind":"violation",' + r.header_json + ',"incident":' for r in revisions]
-    table = pl.DataFrame(
-        {
-            "_row": rows,
-            "_rev": pl.Series([r.index for r in revisions]).gather(which),
-            "incident_id": cited["incident_id"].gather(index),
-            "rule_id": pl.Series([r.rule_id for r in revisions]).gather(which),
-            "revision": pl.Series([r.revision for r in revisions]).gather(which),
-            "clause": pl.Series([r.rule.clause for r in revisions]).gather(which),
-            "time": cited["time"].gather(index),
-            "_prefix": pl.Series(prefixes).gather(which),
-            "_entry": entries.gather(index),
-            "_near": _near_members(revisions, frame, rows, which),
-        }
+    cited = frame.select("incident_id", "time", "_t", *GRADES)[rows]
+    index = pl.Series(which)
+    rev = pl.Series([r.index for r in revisions], dtype=pl.Int64).gather(index)
+    incident = pl.struct(
+        pl.col("incident_id").alias("id"), pl.col("_t").alias("time"), *GRADES
+    ).alias("incident")
+    return cited.select(
+        pl.Series("_row", rows),
+        rev.alias("_rev"),
+        "incident_id",
+        pl.Series([r.rule_id for r in revisions], dtype=pl.String).gather(index).alias("rule_id"),
+        pl.Series([r.revision for r in revisions], dtype=pl.String).gather(index).alias("revision"),
+        pl.Series([r.rule.clause for r in revisions], dtype=pl.String)
+        .gather(index)
+        .alias("clause"),
+        "time",
+        pl.struct(
+            rev.alias("revision_index"),
+            incident,
+            _near_members(revisions, frame, rows, which),
+        ).alias("explanation"),
     )
-    explanation = pl.concat_str(["_prefix", "_entry", "_near", pl.lit("}")])
-    return table.with_columns(explanation.alias("explanation")).drop("_prefix", "_entry", "_near")
 
 
 def _near_members(
@@ -88,7 +148,7 @@ def _near_members(
 ) -> pl.Series:
     """``,"near":{...}`` for the pairs of revisions with a near block, "" for the others."""
     if all(r.rule.near is None for r in revisions):
-        return pl.repeat("", len(rows), dtype=pl.String, eager=True).alias("_near")
+        return pl.repeat("", len(rows), dtype=pl.String, eager=True).alias("near")
     members = np.full(len(rows), "", dtype=object)
     for k, revision in enumerate(revisions):
         near = revision.rule.near
@@ -97,4 +157,4 @@ def _near_members(
         where = np.flatnonzero(which == k)
         found = frame[rows[where]].select(near_json_expr(near, revision.near_labels))
         members[where] = found.to_series().to_numpy()
-    return pl.Series("_near", members.tolist(), dtype=pl.String)
+    return pl.Series("near", members.tolist(), dtype=pl.String)
