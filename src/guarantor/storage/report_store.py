@@ -55,6 +55,7 @@ from guarantor.evidence.reports import REPORT_SCHEMA, Source
 from guarantor.services import audit
 from guarantor.services.intake_ports import BatchInfo
 from guarantor.storage.engine import BULK_READ_OPTIONS, writer_connection
+from guarantor.storage.report_bulk import bulk_wanted, drop_secondary_indexes, restore_indexes
 from guarantor.storage.report_rows import (
     ISSUE_COLUMNS,
     ISSUE_SCHEMA,
@@ -223,7 +224,13 @@ class _BatchWriter:
         self._driver: Any = connection.connection.driver_connection
         self._warnings = 0
         self._staged = False
+        self._dropped: list[str] | None = None  # SQLite bulk-index mode: the indexes to restore
         self.committed = False
+
+    @property
+    def bulk_indexes(self) -> bool:
+        """Whether this batch runs in SQLite's bulk-index mode (see :mod:`.report_bulk`)."""
+        return bool(self._dropped)
 
     def ensure_sources(self, new: list[Source]) -> None:
         self._check_open()
@@ -262,6 +269,8 @@ class _BatchWriter:
             "read": read, "accepted": accepted, "rejected": rejected, "duplicate": duplicate,
             "warnings": self._warnings,
         }  # fmt: skip
+        if self._dropped:
+            restore_indexes(self._driver, self._dropped)
         _set_status(self._connection, self._info.batch_id, "complete", **counts)
         self._connection.commit()
         self.committed = True
@@ -286,6 +295,9 @@ class _BatchWriter:
     def _insert_reports(self, frame: pl.DataFrame) -> int:
         if self._postgres:
             return self._copy_reports(frame)
+        if self._dropped is None:  # the first chunk decides (see report_bulk)
+            bulk = bulk_wanted(self._driver, frame.height)
+            self._dropped = drop_secondary_indexes(self._driver) if bulk else []
         before = self._driver.total_changes
         ordered = frame.sort("report_key")  # the key index fills in order: far fewer page moves
         for start in range(0, ordered.height, _SQLITE_ROWS):
