@@ -22,7 +22,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from guarantor.evidence.fusion.blocking import candidate_pairs, capped_groups
-from guarantor.evidence.fusion.clusters import CUT, cluster
+from guarantor.evidence.fusion.clusters import CUT, JOINED, cluster
 from guarantor.evidence.fusion.config import FusionConfig
 from guarantor.evidence.fusion.decisions import (
     Decision,
@@ -83,6 +83,8 @@ def _with_musts(
         .select(a=pl.min_horizontal("idx", "idx_2"), b=pl.max_horizontal("idx", "idx_2"))
         .with_columns(rule=pl.lit("analyst_merge"))
     )
+    if musts.is_empty():  # the links are unique pairs already
+        return found.select(list(LINK_SCHEMA))
     both = pl.concat([musts, found], how="diagonal_relaxed").select(list(LINK_SCHEMA))
     return both.unique(["a", "b"], keep="first", maintain_order=True)
 
@@ -119,7 +121,9 @@ def _exclusive(frame: pl.DataFrame, decisions: Sequence[Decision]) -> pl.DataFra
     return groups.select("idx", group=pl.col("key").rank("dense").cast(pl.Int64), label="label")
 
 
-def _evidence(found: pl.DataFrame) -> pl.DataFrame:
+def _evidence(found: pl.DataFrame, status: np.ndarray) -> pl.DataFrame:
+    """(``parent_edge``, ``evidence`` as JSON) of the links that joined a report."""
+    joined = pl.Series(status == JOINED)
     fields = pl.struct(
         "rule",
         pl.col("distance_km").round(3),
@@ -128,7 +132,10 @@ def _evidence(found: pl.DataFrame) -> pl.DataFrame:
         "shared_url",
         pl.col("score").round(3),
     )
-    return found.select(evidence=fields.struct.json_encode())
+    numbered = found.with_row_index("parent_edge").filter(joined)
+    return numbered.select(
+        pl.col("parent_edge").cast(pl.Int64), evidence=fields.struct.json_encode()
+    )
 
 
 def _fuse_frame(
@@ -150,7 +157,9 @@ def _fuse_frame(
     )
     echo = echo_groups(members, similar.select("a", "b"), size)
     statuses = status_decisions(decisions)
-    incidents, membership = incident_frames(frame, clustering, echo, _evidence(found), statuses)
+    incidents, membership = incident_frames(
+        frame, clustering, echo, _evidence(found, clustering.status), statuses
+    )
     return FusionResult(incidents, membership, _pairs(frame, found, clustering.status), decisions)
 
 

@@ -75,10 +75,14 @@ def _cell(ky: pl.Expr, kx: pl.Expr, kt: pl.Expr) -> pl.Expr:
 
 
 def _with_type(side: pl.DataFrame) -> pl.DataFrame:
-    """Adds ``typed``: the cell and the type group as one hash (null without a type group).
-    A collision only adds a candidate, which :mod:`.links` checks."""
+    """Adds ``typed``: the cell and the type group (as its integer code) as one hash (null
+    without a type group). A collision only adds a candidate, which :mod:`.links` checks."""
     typed = pl.when(pl.col("type_group").is_not_null()).then(pl.struct("cell", "type_group").hash())
     return side.with_columns(typed=typed)
+
+
+def _type_code() -> pl.Expr:
+    return pl.col("type_group").cast(pl.Utf8).cast(pl.Categorical).to_physical()
 
 
 def _index_keys(side: pl.DataFrame, bucket: float) -> pl.DataFrame:
@@ -132,7 +136,7 @@ def _grid_pairs(
 ) -> pl.DataFrame:
     usable = frame.filter(
         pl.col("pc").is_not_null() & pl.col("has_time") & ~pl.col("coarse")
-    ).select("idx", "lat", "lon", "h0", "type_group")
+    ).select("idx", "lat", "lon", "h0", type_group=_type_code())
     bucket = _near_bucket(config)
     if probes is None:
         return _grid_join(usable, usable, bucket)
@@ -171,9 +175,14 @@ def _token_keys(tokens: pl.DataFrame, bucket: float) -> pl.DataFrame:
     return tokens.with_columns(kt=(pl.col("h0") / bucket).floor().cast(pl.Int64))
 
 
+def _word_key() -> pl.Expr:
+    """(token, time bucket) as one integer, so that groups and joins run on one column."""
+    return pl.struct("token", "kt").hash()
+
+
 def _counted(keys: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
     """Token rows of groups (token, time bucket) within the cap, with the group's size."""
-    counted = keys.with_columns(n=pl.len().over("token", "kt"))
+    counted = keys.with_columns(key=_word_key()).with_columns(n=pl.len().over("key"))
     return counted.filter(pl.col("n") <= config.token_group_cap)
 
 
@@ -189,9 +198,7 @@ def _word_join(
         sides = [(probe.filter(mine), index), (probe, index.filter(mine))]
     return [
         _ordered(
-            left.select("idx", "token", "kt").join(
-                right.select("token", "kt", idx_i="idx"), on=["token", "kt"]
-            ),
+            left.select("idx", key=_word_key()).join(right.select("key", idx_i="idx"), on="key"),
             "idx_i",
         )
         for left, right in sides
@@ -220,7 +227,9 @@ def word_pairs(
 def _shared(
     keyed: pl.DataFrame, key: str, config: FusionConfig, probes: pl.Series | None
 ) -> pl.DataFrame:
-    groups = keyed.drop_nulls(key).filter(pl.len().over(key) <= config.document_group_cap)
+    groups = keyed.drop_nulls(key).filter(
+        pl.len().over(key).is_between(2, config.document_group_cap)
+    )
     left = groups if probes is None else groups.filter(pl.col("idx").is_in(probes.implode()))
     window = config.document_window_hours
     near = (pl.col("h0") - pl.col("h0_r")).abs() <= window
@@ -256,10 +265,17 @@ def claim_pairs(
 ) -> pl.DataFrame:
     """Pairs that state the same claim (``via`` :data:`VIA_CLAIM`)."""
     claims = frame.select("idx", "claim").drop_nulls("claim")
-    claims = claims.filter(pl.len().over("claim") <= config.claim_group_cap)
-    left = claims if probes is None else claims.filter(pl.col("idx").is_in(probes.implode()))
-    joined = left.join(claims, on="claim", suffix="_r")
-    return _ordered(joined, "idx_r").unique().with_columns(via=pl.lit(VIA_CLAIM, pl.Int8))
+    claims = claims.filter(pl.len().over("claim").is_between(2, config.claim_group_cap))
+    return _self_join(claims, "claim", probes).with_columns(via=pl.lit(VIA_CLAIM, pl.Int8))
+
+
+def _self_join(groups: pl.DataFrame, key: str, probes: pl.Series | None) -> pl.DataFrame:
+    """Unique pairs (``a`` < ``b``) of reports sharing ``key`` (of the probes, if given)."""
+    if probes is None:
+        joined = groups.join(groups.select(key, idx_r="idx"), on=key)
+        return joined.filter(pl.col("idx") < pl.col("idx_r")).select(a="idx", b="idx_r").unique()
+    left = groups.filter(pl.col("idx").is_in(probes.implode()))
+    return _ordered(left.join(groups.select(key, idx_r="idx"), on=key), "idx_r").unique()
 
 
 def capped_groups(frame: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:

@@ -113,8 +113,9 @@ def _fused(members: pl.DataFrame, echo: np.ndarray) -> pl.DataFrame:
             "raion": "admin2",
         },
     )
+    # ``idx`` follows ``report_key``: the seed (smallest key) is the member of smallest idx.
     totals = ranked.group_by("label").agg(
-        seed=pl.col("report_key").min(),
+        seed_idx=pl.col("idx").min(),
         **{column: pl.col(column).max() for column in _HIGHEST},
         reports=pl.len().cast(pl.Int32),
         sources=pl.col("echo").n_unique().cast(pl.Int32),
@@ -122,6 +123,8 @@ def _fused(members: pl.DataFrame, echo: np.ndarray) -> pl.DataFrame:
         reliability=grading.reliability(pl.col("reliability")),
         credibility=grading.credibility(pl.col("credibility"), pl.col("echo").n_unique()),
     )
+    keys = members.select("idx", "report_key").sort("idx")["report_key"]
+    totals = totals.with_columns(seed=keys.gather(totals["seed_idx"])).drop("seed_idx")
     markings = (
         ranked.select("label", marking=pl.col("releasability").fill_null(""))
         .unique()
@@ -203,21 +206,20 @@ def incident_frames(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(incidents, membership) for the prepared ``members`` clustered by ``clustering``.
 
-    ``evidence``: one JSON text per link (``evidence``, by link position); ``statuses``:
+    ``evidence``: the JSON text (``evidence``) of each link that joined a report, by its
+    position among the links (``parent_edge``); ``statuses``:
     Confirm/Reject rows (``report_key``, ``status``, ``when``).
     """
     members = members.with_columns(label=pl.Series(clustering.labels).gather(members["idx"]))
     fused = _fused(members, echo)
     spread = _spread(members, fused)
     fused = fused.join(spread, on="label", how="left")
-    seeds = fused["seed"].to_list()
     blake2b = hashlib.blake2b
-    hashed = [blake2b(s.encode("utf-8"), digest_size=8).hexdigest() for s in seeds]
-    ids = pl.DataFrame(
-        {"seed": seeds, "incident_id": hashed}, schema={"seed": pl.Utf8, "incident_id": pl.Utf8}
-    ).with_columns(
-        incident_id="inc-" + pl.col("incident_id")
-    )  # = incident_id(seed), inlined: one Python call per incident is what this step costs
+    hashed = [
+        "inc-" + blake2b(seed.encode("utf-8"), digest_size=8).hexdigest()
+        for seed in fused["seed"].to_list()
+    ]  # = incident_id(seed), inlined: one Python call per incident is what this step costs
+    fused = fused.with_columns(incident_id=pl.Series(hashed, dtype=pl.Utf8))
     combos = fused["markings"].unique().sort().to_list()
     restrictive = pl.DataFrame(
         {
@@ -226,7 +228,7 @@ def incident_frames(
         },
         schema={"markings": pl.Utf8, "releasability": pl.Utf8},
     )
-    fused = fused.join(ids, on="seed").join(restrictive, on="markings", how="left")
+    fused = fused.join(restrictive, on="markings", how="left")
     fused = fused.join(_disagreements(members, spread), on="label", how="left").join(
         _decided(members, statuses), on="label", how="left"
     )
@@ -236,30 +238,32 @@ def incident_frames(
         sector=pl.lit(None, pl.Utf8),
         count=pl.lit(1, pl.Int32),
     )
-    incidents = incidents.select([pl.col(c).cast(t) for c, t in INCIDENT_SCHEMA.items()]).sort(
-        "incident_id"
+    incidents = incidents.select("label", *[pl.col(c).cast(t) for c, t in INCIDENT_SCHEMA.items()])
+    incidents = incidents.sort("incident_id").with_row_index("position")
+    membership = _membership(
+        members, clustering, evidence, incidents.select("label", "position", "incident_id")
     )
-    return incidents, _membership(members, clustering, evidence, fused)
+    return incidents.select(list(INCIDENT_SCHEMA)), membership
 
 
 def _membership(
-    members: pl.DataFrame, clustering: Clustering, evidence: pl.DataFrame, fused: pl.DataFrame
+    members: pl.DataFrame, clustering: Clustering, evidence: pl.DataFrame, ids: pl.DataFrame
 ) -> pl.DataFrame:
+    """Sorted by incident id and report key: by the incident's ``position`` (in incident id
+    order) and ``idx`` (which follows ``report_key``), integers rather than texts."""
     keys = members.sort("idx")["report_key"]
     parent = pl.Series(clustering.parent).gather(members["idx"])
-    numbered = evidence.with_row_index("parent_edge").with_columns(
-        pl.col("parent_edge").cast(pl.Int64)
-    )
+    by_label = ids.sort("label")  # labels are 0 .. incidents - 1
     frame = (
-        members.select("report_key", "label")
+        members.select("idx", "report_key", "label")
         .with_columns(
             joined_by=pl.when(parent >= 0).then(keys.gather(parent.clip(lower_bound=0))),
             parent_edge=pl.Series(clustering.parent_edge).gather(members["idx"]),
+            position=by_label["position"].gather(members["label"]),
+            incident_id=by_label["incident_id"].gather(members["label"]),
         )
-        .join(numbered, on="parent_edge", how="left")
+        .join(evidence, on="parent_edge", how="left")
         .with_columns(evidence=pl.col("evidence").fill_null('{"rule":"seed"}'))
     )
-    frame = frame.join(fused.select("label", "incident_id"), on="label")
-    return frame.select([pl.col(c).cast(t) for c, t in MEMBERSHIP_SCHEMA.items()]).sort(
-        "incident_id", "report_key"
-    )
+    ordered = frame.sort("position", "idx")
+    return ordered.select([pl.col(c).cast(t) for c, t in MEMBERSHIP_SCHEMA.items()])

@@ -77,16 +77,59 @@ _WHERE = [
     "pc",
 ]  # fmt: skip
 _WHAT = [
-    "text_norm", "informative", "urls", "organisation", "tokens", "toll", "actor", "claim_variety",
+    "has_text", "informative", "organisation", "tokens", "toll", "actor", "claim_variety",
 ]  # fmt: skip
+# Compared only for equality: as integer codes, which are equal exactly where the texts are.
+_CODED = ("type_group", "weapon_group", "admin1", "admin2", "organisation", "actor")
+# What the rules and the score read of the place-and-time measures.
+_MEASURED = [
+    "a", "b", "via", "distance_km", "hours", "same_span", "overlap", "tol", "slack", "plausible",
+    "type_group_a", "type_group_b", "weapon_group_a", "weapon_group_b",
+]  # fmt: skip
+_RULE_NAMES = {code: rule for rule, code in RULE_ORDER.items()}
 _EARTH_KM = 6371.0088
 
 
-def _sides(frame: pl.DataFrame, pairs: pl.DataFrame, names: list[str]) -> pl.DataFrame:
-    columns = frame.select(names)
-    first = columns.gather(pairs["a"]).rename({c: f"{c}_a" for c in names})
-    second = columns.gather(pairs["b"]).rename({c: f"{c}_b" for c in names})
+def _columns(frame: pl.DataFrame) -> pl.DataFrame:
+    """What links compare, per report: the texts of :data:`_CODED` as integer codes (so that
+    gathering them for millions of pairs moves integers, not strings) and ``has_text``."""
+    return frame.select(
+        *(n for n in [*_WHERE, *_WHAT] if n not in _CODED and n != "has_text"),
+        *(pl.col(n).cast(pl.Utf8).cast(pl.Categorical).to_physical() for n in _CODED),
+        has_text=pl.col("text_norm").is_not_null(),
+    )
+
+
+def _sides(columns: pl.DataFrame, pairs: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    chosen = columns.select(names)
+    first = chosen.gather(pairs["a"]).rename({c: f"{c}_a" for c in names})
+    second = chosen.gather(pairs["b"]).rename({c: f"{c}_b" for c in names})
     return pl.concat([pairs, first, second], how="horizontal")
+
+
+def _shared_url(urls: pl.Series, a: pl.Series, b: pl.Series) -> pl.Series:
+    """Whether reports ``a[i]`` and ``b[i]`` share a normalised URL.
+
+    Most reports have one URL: those pairs compare a hash of it and confirm equal hashes on
+    the texts; the pairs where either report has several intersect their lists.
+    """
+    count = urls.list.len().fill_null(0)
+    first = urls.list.first()
+    hashed = first.hash()
+    count_a, count_b = count.gather(a), count.gather(b)
+    single = (count_a == 1) & (count_b == 1)
+    same = single & (hashed.gather(a) == hashed.gather(b))
+    shared = pl.Series("shared_url", same.to_numpy(), dtype=pl.Boolean)
+    check = np.flatnonzero(same.to_numpy())
+    if len(check):
+        texts = first.gather(a.gather(check)) == first.gather(b.gather(check))
+        shared.scatter(check, texts.fill_null(False))
+    several = np.flatnonzero((~single & (count_a > 0) & (count_b > 0)).to_numpy())
+    if len(several):
+        left, right = urls.gather(a.gather(several)), urls.gather(b.gather(several))
+        common = (left.list.set_intersection(right).list.len() > 0).fill_null(False)
+        shared.scatter(several, common)
+    return shared
 
 
 def _haversine() -> pl.Expr:
@@ -170,7 +213,7 @@ def _scores(config: FusionConfig) -> pl.Expr:
 
 def _rules(config: FusionConfig) -> pl.Expr:
     similar = pl.col("text_similarity") >= config.same_document_similarity
-    textless = pl.col("text_norm_a").is_null() & pl.col("text_norm_b").is_null()
+    textless = ~pl.col("has_text_a") & ~pl.col("has_text_b")
     beyond_exact = pl.col("distance_km") > place_radius_km(1)
     unsupported = beyond_exact & (
         pl.col("text_similarity").fill_null(0.0) < config.wide_text_similarity
@@ -182,9 +225,9 @@ def _rules(config: FusionConfig) -> pl.Expr:
     ).fill_null(False)
     return (
         pl.when(((pl.col("via") & VIA_URL) > 0) & pl.col("shared_url") & (similar | textless))
-        .then(pl.lit("same_document"))
+        .then(pl.lit(RULE_ORDER["same_document"], pl.Int8))
         .when((pl.col("via") & VIA_TEXT) > 0)
-        .then(pl.lit("same_text"))
+        .then(pl.lit(RULE_ORDER["same_text"], pl.Int8))
         .when(
             ((pl.col("via") & VIA_CLAIM) > 0)
             & (pl.col("tol") <= config.claim_max_km)
@@ -197,7 +240,7 @@ def _rules(config: FusionConfig) -> pl.Expr:
             & _agree("toll")
             & _agree("actor")
         )
-        .then(pl.lit("same_claim"))
+        .then(pl.lit(RULE_ORDER["same_claim"], pl.Int8))
         .when(
             ((pl.col("via") & VIA_PLACE_TIME) > 0)
             & pl.col("plausible")
@@ -205,14 +248,14 @@ def _rules(config: FusionConfig) -> pl.Expr:
             & ~unsupported
             & (pl.col("score") >= config.link_score)
         )
-        .then(pl.lit("place_time"))
+        .then(pl.lit(RULE_ORDER["place_time"], pl.Int8))
         .otherwise(None)
     )
 
 
 def _claim_groups(kept: pl.DataFrame, flags: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
     """Per report, its group: coarse reports joined by ``same_claim`` links share one."""
-    claims = kept.filter(pl.col("rule") == "same_claim")
+    claims = kept.filter(pl.col("rule") == RULE_ORDER["same_claim"])
     a, b = claims["a"].to_numpy(), claims["b"].to_numpy()
     both = flags[a] & flags[b]
     size = len(flags)
@@ -228,12 +271,12 @@ def _coarse_best(accepted: pl.DataFrame, coarse: pl.Series, config: FusionConfig
     weak = accepted["text_similarity"].fill_null(0.0) < config.coarse_text_similarity
     elsewhere = (accepted["distance_km"] > config.same_point_km) | ~accepted["same_span"]
     drop = (((first | second) & weak) | (first & second & elsewhere)) & (
-        accepted["rule"] == "place_time"
+        accepted["rule"] == RULE_ORDER["place_time"]
     )
     kept = accepted.filter(~drop)
     a, b, score = kept["a"].to_numpy(), kept["b"].to_numpy(), kept["score"].to_numpy()
     flags = coarse.to_numpy()
-    edges = np.flatnonzero((kept["rule"] == "place_time").to_numpy())
+    edges = np.flatnonzero((kept["rule"] == RULE_ORDER["place_time"]).to_numpy())
     group = _claim_groups(kept, flags)
     node = np.concatenate([a[edges], b[edges]])
     other = np.concatenate([b[edges], a[edges]])
@@ -254,11 +297,11 @@ def links(frame: pl.DataFrame, pairs: pl.DataFrame, config: FusionConfig) -> pl.
     """The accepted links among ``pairs`` (LINK_SCHEMA), strongest first."""
     if pairs.is_empty():
         return pl.DataFrame(schema=LINK_SCHEMA)
-    measured = _measures(_sides(frame, pairs, _WHERE)).filter(pl.col("plausible"))
-    measured = _sides(frame, measured, _WHAT).with_columns(
-        shared_url=(
-            pl.col("urls_a").list.set_intersection(pl.col("urls_b")).list.len() > 0
-        ).fill_null(False)
+    columns = _columns(frame)
+    measured = _measures(_sides(columns, pairs, _WHERE)).filter(pl.col("plausible"))
+    measured = _sides(columns, measured.select(_MEASURED), _WHAT)
+    measured = measured.with_columns(
+        shared_url=_shared_url(frame["urls"], measured["a"], measured["b"])
     )
     similarity = indexed_similarity(
         frame["text_norm"], measured["a"].to_numpy(), measured["b"].to_numpy(), config.workers
@@ -269,7 +312,8 @@ def links(frame: pl.DataFrame, pairs: pl.DataFrame, config: FusionConfig) -> pl.
         pl.col("rule").is_not_null()
     )
     kept = _coarse_best(accepted, frame["coarse"], config)
-    order = pl.col("rule").replace_strict(RULE_ORDER, return_dtype=pl.Int8)
-    return kept.sort(
-        [order, pl.col("score"), pl.col("a"), pl.col("b")], descending=[False, True, False, False]
-    ).select(list(LINK_SCHEMA))
+    ordered = kept.sort(
+        ["rule", "score", "a", "b"], descending=[False, True, False, False]
+    )  # rule as its code: the order of RULE_ORDER
+    named = pl.col("rule").replace_strict(_RULE_NAMES, return_dtype=pl.Utf8)
+    return ordered.with_columns(rule=named).select(list(LINK_SCHEMA))

@@ -17,7 +17,7 @@ import polars as pl
 
 from guarantor.evidence.fusion.config import FusionConfig
 from guarantor.evidence.fusion.independence import citations, normalise_url, organisations
-from guarantor.evidence.fusion.similarity import normalise_text, token_count
+from guarantor.evidence.fusion.similarity import normalise_text, normalised_tokens
 from guarantor.evidence.precision import place_radius_km
 
 __all__ = ["SPAN_CLASS_HOURS", "prepare"]
@@ -105,13 +105,12 @@ def prepare(reports: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
             ),
             text_norm=pl.col("text_full").str.slice(0, config.text_chars),
             text_hash=pl.col("text_full").hash(),
-            long_tokens=token_count(pl.col("text_full")),
+            long_tokens=normalised_tokens(pl.col("text_full")),
             urls=normalise_url("urls"),
         )
         .with_columns(
-            tokens=token_count(pl.col("text_norm")),
+            tokens=normalised_tokens(pl.col("text_norm")),
             cites=citations(pl.col("text_norm")),
-            url=pl.col("urls").list.sort().list.first(),
         )
         .drop("text_full")
         .collect()

@@ -22,6 +22,7 @@ __all__ = [
     "indexed_similarity",
     "latin_text",
     "normalise_text",
+    "normalised_tokens",
     "pair_similarity",
     "token_count",
 ]
@@ -65,6 +66,15 @@ def normalise_text(column: str | pl.Expr, chars: int = 300) -> pl.Expr:
 def token_count(normalised: pl.Expr) -> pl.Expr:
     """Tokens of a normalised text (0 for null)."""
     return normalised.str.count_matches(r"\S+").fill_null(0)
+
+
+def normalised_tokens(normalised: pl.Expr) -> pl.Expr:
+    """:func:`token_count` of a text made by :func:`normalise_text` (or a prefix of one),
+    counting its single spaces: it never starts with a space and has no two in a row, but a
+    prefix may end with one."""
+    spaces = normalised.str.count_matches(" ", literal=True)
+    trailing = normalised.str.ends_with(" ").cast(pl.UInt32)
+    return (spaces + 1 - trailing).fill_null(0)
 
 
 def pair_similarity(first: pl.Series, second: pl.Series, workers: int = 2) -> pl.Series:
