@@ -54,6 +54,14 @@ class StreamEvent:
         self._build = build
         self._row: dict[str, Any] | None = None
 
+    @classmethod
+    def ready(cls, action: Action, kind: Kind, key: str, row: dict[str, Any]) -> StreamEvent:
+        """An event whose row is already built."""
+        event = cls.__new__(cls)
+        event.action, event.kind, event.key = action, kind, key
+        event._build, event._row = _no_build, row
+        return event
+
     @property
     def row(self) -> dict[str, Any]:
         if self._row is None:
@@ -62,6 +70,10 @@ class StreamEvent:
 
     def __repr__(self) -> str:
         return f"StreamEvent({self.action} {self.kind} {self.key})"
+
+
+def _no_build() -> dict[str, Any]:
+    raise AssertionError("the row of a ready event is built")
 
 
 EXPLAINED = "_explained"

@@ -53,6 +53,13 @@ from guarantor.scenarios.partition import Activation, Partition, Record
 from guarantor.scenarios.polars_target import column_of
 from guarantor.scenarios.positions import add_position_columns, position_index
 from guarantor.scenarios.program import RevisionProgram, compile_version
+from guarantor.scenarios.stream_columnar import (
+    Tail,
+    materialise,
+    ordered_after,
+    push_ordered,
+    record_columns,
+)
 from guarantor.scenarios.stream_frames import (
     attach_violation_explanations,
     keep_unmatched,
@@ -105,6 +112,8 @@ class StreamEvaluator:
         self._members: dict[str, list[PartitionKey]] = {}
         self._partitions: dict[PartitionKey, Partition] = {}
         self._sticky: dict[PartitionKey, bool] = {}
+        self._record_columns = record_columns(self.program)
+        self._tail: Tail | None = None  # incidents held columnar (see stream_columnar)
 
     # -- public ---------------------------------------------------------------------------
 
@@ -116,7 +125,8 @@ class StreamEvaluator:
     @property
     def state_size(self) -> int:
         """Incidents and window entries held: bounded by what ``H + L`` of time contains."""
-        return len(self._incidents) + sum(len(p) for p in self._partitions.values())
+        held = len(self._incidents) + (len(self._tail) if self._tail is not None else 0)
+        return held + sum(len(p) for p in self._partitions.values())
 
     def push(self, incident: Mapping[str, Any]) -> list[StreamEvent]:
         """Add (or correct) one incident; the events that keep the live set equal to batch.
@@ -125,6 +135,7 @@ class StreamEvaluator:
         aware datetime, RFC 3339 text with an offset or int64 microseconds UTC, and any of
         the other fields of ``guarantor.agreement.fields`` (missing ones are null)."""
         record = normalise_record(incident)
+        self._materialise()
         check_late(
             self._incidents,
             record["incident_id"],
@@ -154,6 +165,10 @@ class StreamEvaluator:
             prepared = add_zone_columns(prepared, self._zones, self._uses, self._limits)
         if self._positions is not None:
             prepared = add_position_columns(prepared, self._positions)
+        tail = self._ordered_tail(prepared)
+        if tail is not None:
+            return push_ordered(self, prepared, tail)
+        self._materialise()
         identities = prepared["incident_id"].to_list()
         times = prepared["_t"].to_list()
         fresh = refuse_late_rows(
@@ -172,6 +187,28 @@ class StreamEvaluator:
             record = full.get(row) or {"incident_id": identity, "_t": time_us}
             events.extend(self._push(record, matched.get(row, ())))
         return events
+
+    def _ordered_tail(self, prepared: pl.DataFrame) -> Tail | None:
+        """The columnar tail if ``prepared`` can take the columnar path (new rows in
+        order after every one held), starting one if the per-incident state is empty."""
+        ids = prepared["incident_id"]
+        last = self._tail.last if self._tail is not None else None
+        if not ordered_after(last, self._max_seen, prepared["_t"].to_numpy(), ids):
+            return None
+        if self._tail is None:
+            if self._incidents or self._partitions:
+                return None
+            self._heap.clear()
+            self._tail = Tail()
+        elif self._tail.holds_any(ids):
+            return None
+        return self._tail
+
+    def _materialise(self) -> None:
+        """Leave the columnar path: the held rows become per-incident state."""
+        if self._tail is not None:
+            tail, self._tail = self._tail, None
+            materialise(self, tail)
 
     def _push_fresh(
         self,

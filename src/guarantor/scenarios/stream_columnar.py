@@ -1,0 +1,305 @@
+"""The stream's columnar path: frames of new incidents in order, state kept as arrays.
+
+When a pushed frame holds new, distinct incidents whose ``(time, incident_id)`` keys rise
+strictly, after every key pushed before, pushing its rows one by one never retracts
+anything: each row only issues its own violations and window-free activations, and an
+activation of a window it enters at the end of its partition. So
+:func:`push_ordered` evaluates the whole frame with the batch target (predicates, rules in
+force, violation explanations rendered in one pass), appends each partition's entries at
+once (:meth:`~guarantor.scenarios.partition.Partition.extend`, vectorised) and returns
+exactly the events those one-by-one pushes give, in their order.
+
+The incidents themselves are then kept columnar (:class:`Tail`: the frames pushed, without
+per-incident dictionaries), evicted by slicing. The first push that needs the general
+machinery (one incident at a time, a late or corrected incident, a frame out of order)
+first turns the tail into the per-incident state it would have after pushing those rows
+one by one (:func:`materialise`); once that state has emptied again (every incident
+evicted), ordered frames take the columnar path again.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+
+from guarantor.scenarios.batch import matched_rows
+from guarantor.scenarios.events import StreamEvent, activation_events
+from guarantor.scenarios.explain import GRADES
+from guarantor.scenarios.frame import us_to_datetime
+from guarantor.scenarios.obligations import activation_id
+from guarantor.scenarios.partition import Activation, Partition, Record
+from guarantor.scenarios.polars_target import column_of, near_column, near_position_column
+from guarantor.scenarios.program import RevisionProgram, VersionProgram
+from guarantor.scenarios.violations import render_violations, violation_pairs
+
+if TYPE_CHECKING:
+    from guarantor.scenarios.stream import StreamEvaluator
+
+__all__ = ["Tail", "materialise", "ordered_after", "push_ordered", "record_columns"]
+
+PartitionKey = tuple[int, tuple[str, ...], tuple[Any, ...]]
+_VIOLATION_COLUMNS = ("incident_id", "rule_id", "revision", "clause", "_t", "explanation")
+
+
+@dataclass(slots=True)
+class _Chunk:
+    """One pushed frame: its rows from ``start`` on are still held."""
+
+    frame: pl.DataFrame  # the record columns of every row
+    times: np.ndarray
+    ids: pl.Series
+    plain_rows: np.ndarray  # (row, revision index) of each window-free result, by row
+    plain_revs: np.ndarray
+    members: dict[int, list[PartitionKey]]  # row -> the partitions it entered
+    records: dict[int, Record]  # rows already made records (in partitions, activations)
+    start: int = 0
+
+
+class Tail:
+    """The incidents held by the columnar path, frame by frame."""
+
+    def __init__(self) -> None:
+        self.chunks: list[_Chunk] = []
+        self.last: tuple[int, str] | None = None
+
+    def __len__(self) -> int:
+        return sum(len(c.times) - c.start for c in self.chunks)
+
+    def holds_any(self, identities: pl.Series) -> bool:
+        held = [c.ids.slice(c.start) for c in self.chunks]
+        return bool(held) and bool(identities.is_in(pl.concat(held).implode()).any())
+
+    def evict(self, cutoff: int) -> None:
+        """Forget the incidents at or before ``cutoff``."""
+        for chunk in self.chunks:
+            chunk.start = max(chunk.start, int(np.searchsorted(chunk.times, cutoff, "right")))
+        self.chunks = [c for c in self.chunks if c.start < len(c.times)]
+
+
+def record_columns(program: VersionProgram) -> list[str]:
+    """What an incident's record needs to hold for results, windows and explanations."""
+    names = ["incident_id", "_t", *GRADES]
+    for revision in program.revisions:
+        window = revision.window
+        if window is not None:
+            names += [column_of(n) for n in window.group_by]
+            names += [column_of(window.field)] if window.field else []
+    for party in program.near_parties:
+        names += [near_column(party), near_position_column(party)]
+    return list(dict.fromkeys(names))
+
+
+def ordered_after(
+    last: tuple[int, str] | None, seen: int | None, times: np.ndarray, ids: pl.Series
+) -> bool:
+    """Whether the rows' keys rise strictly, after ``last`` (else after time ``seen``), and
+    the ids are distinct."""
+    if ids.n_unique() != len(ids):
+        return False
+    if last is not None and (int(times[0]), ids[0]) <= last:
+        return False
+    if last is None and seen is not None and int(times[0]) <= seen:
+        return False
+    step = np.diff(times)
+    if (step < 0).any():
+        return False
+    ties = np.flatnonzero(step == 0)
+    if len(ties):
+        later = ids.gather(ties + 1) > ids.gather(ties)
+        return bool(later.all())
+    return True
+
+
+def push_ordered(ev: StreamEvaluator, prepared: pl.DataFrame, tail: Tail) -> list[StreamEvent]:
+    """The events of pushing ``prepared``'s rows (ordered, new) one by one, columnar."""
+    program = ev.program
+    times = prepared["_t"].to_numpy()
+    matches = matched_rows(program, prepared)
+    windowed = [(r, rows) for r, rows in matches if r.window is not None and len(rows)]
+    plain = [(r, rows) for r, rows in matches if r.window is None and len(rows)]
+    acts = [(r, rows) for r, rows in plain if r.rule.kind == "scenario"]
+    needed = np.unique(np.concatenate([np.zeros(0, np.int64), *[rows for _, rows in windowed]]))
+    needed = np.union1d(needed, np.concatenate([np.zeros(0, np.int64), *[x for _, x in acts]]))
+    columns = [c for c in ev._record_columns if c in prepared.columns]
+    frame = prepared.select(columns)
+    records = dict(zip(needed.tolist(), frame[needed].to_dicts(), strict=True))
+    items: list[tuple[int, str, str, int]] = []  # row, kind, key, source
+    sources: list[Any] = []
+    members = _enter_windows(ev, windowed, records, items, sources)
+    for revision, rows in acts:
+        for row in rows.tolist():
+            record = records[row]
+            key = activation_id(program.agreement_id, revision.rule_id, record["incident_id"])
+            items.append((row, "activation", key, len(sources)))
+            sources.append(Activation(revision, record, (), None, None, (record,)))
+    _violation_rows(program, prepared, plain, items, sources)
+    events = _events(program, items, sources)
+    plain_rows, plain_revs = _plain_pairs(plain)
+    tail.chunks.append(
+        _Chunk(frame, times, prepared["incident_id"], plain_rows, plain_revs, members, records)
+    )
+    tail.last = (int(times[-1]), prepared["incident_id"][-1])
+    ev._max_seen = int(times[-1]) if ev._max_seen is None else max(ev._max_seen, int(times[-1]))
+    cutoff = ev._max_seen - ev.lateness_us - ev._longest
+    tail.evict(cutoff)
+    for held, partition in list(ev._partitions.items()):
+        partition.evict(cutoff)
+        if not len(partition):
+            ev._forget(held, partition)
+    return events
+
+
+def _enter_windows(
+    ev: StreamEvaluator,
+    windowed: list[tuple[RevisionProgram, np.ndarray]],
+    records: dict[int, Record],
+    items: list[tuple[int, str, str, int]],
+    sources: list[Any],
+) -> dict[int, list[PartitionKey]]:
+    """Append each windowed match to its partition (in row order); note the activations."""
+    if not windowed:
+        return {}
+    rows = np.concatenate([rows for _, rows in windowed])
+    which = np.concatenate([np.full(len(x), k) for k, (_, x) in enumerate(windowed)])
+    order = np.argsort(rows, kind="stable")
+    buckets: dict[PartitionKey, list[tuple[int, RevisionProgram, int]]] = defaultdict(list)
+    members: dict[int, list[PartitionKey]] = defaultdict(list)
+    for row, k in zip(rows[order].tolist(), which[order].tolist(), strict=True):
+        revision = windowed[k][0]
+        window = revision.window
+        assert window is not None
+        record = records[row]
+        group = tuple(record.get(column_of(name)) for name in window.group_by)
+        key: PartitionKey = (revision.slot, window.group_by, group)
+        value = 1
+        if window.field is not None:
+            raw = record.get(column_of(window.field))
+            value = 0 if raw is None else round(raw * window.scale) if window.scale != 1 else raw
+        buckets[key].append((row, revision, value))
+        members[row].append(key)
+    agreement = ev.program.agreement_id
+    for key, entries in buckets.items():
+        partition = ev._partitions.get(key)
+        if partition is None:
+            partition = ev._partitions[key] = Partition(key[2])
+            partition.evicted_holds = ev._sticky.pop(key, False)
+        found = partition.extend(
+            [records[row] for row, _, _ in entries],
+            [revision for _, revision, _ in entries],
+            [value for _, _, value in entries],
+        )
+        for i, activation in found:
+            row = entries[i][0]
+            trigger = activation.trigger["incident_id"]
+            identity = activation_id(agreement, activation.revision.rule_id, trigger)
+            items.append((row, "activation", identity, len(sources)))
+            sources.append(activation)
+    return dict(members)
+
+
+def _violation_rows(
+    program: VersionProgram,
+    prepared: pl.DataFrame,
+    plain: list[tuple[RevisionProgram, np.ndarray]],
+    items: list[tuple[int, str, str, int]],
+    sources: list[Any],
+) -> None:
+    """Add the violations (rows built, explanations rendered at once)."""
+    table = violation_pairs(prepared, plain)
+    if table is None:
+        return
+    incident = pl.col("explanation").struct.field("incident")
+    table = render_violations(
+        program, table.with_columns(incident.struct.field("time").alias("_t"))
+    )
+    keys = pl.concat_str(["incident_id", "rule_id", "revision"], separator="|")
+    table = table.with_columns(keys.alias("_key"))
+    offset = len(sources)
+    columns = [table[c].to_list() for c in _VIOLATION_COLUMNS]
+    version_id, version_hash = program.version_id, program.version_hash
+    for incident, rule, revision, clause, time_us, text in zip(*columns, strict=True):
+        sources.append(
+            {
+                "incident_id": incident,
+                "rule_id": rule,
+                "revision": revision,
+                "clause": clause,
+                "version_id": version_id,
+                "version_hash": version_hash,
+                "time": us_to_datetime(time_us),
+                "explanation": text,
+            }
+        )
+    rows = table["_row"].to_list()
+    items.extend(
+        (row, "violation", key, offset + i)
+        for i, (row, key) in enumerate(zip(rows, table["_key"].to_list(), strict=True))
+    )
+
+
+def _events(
+    program: VersionProgram,
+    items: list[tuple[int, str, str, int]],
+    sources: list[Any],
+) -> list[StreamEvent]:
+    """The events, row by row, each row's in (kind, key) order as a push emits them."""
+    if not items:
+        return []
+    rows, kinds, keys, indices = zip(*items, strict=True)
+    order = pl.DataFrame(
+        {"row": rows, "kind": kinds, "key": keys, "index": indices},
+        schema={"row": pl.Int64, "kind": pl.String, "key": pl.String, "index": pl.Int64},
+    ).sort("row", "kind", "key")
+    events: list[StreamEvent] = []
+    ready = StreamEvent.ready
+    for kind, key, index in zip(
+        order["kind"].to_list(), order["key"].to_list(), order["index"].to_list(), strict=True
+    ):
+        source = sources[index]
+        if kind == "violation":
+            events.append(ready("issue", "violation", key, source))
+        else:
+            events.extend(activation_events(program, "issue", source))
+    return events
+
+
+def _plain_pairs(plain: list[tuple[RevisionProgram, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    if not plain:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    rows = np.concatenate([rows for _, rows in plain])
+    revs = np.concatenate([np.full(len(rows), r.index) for r, rows in plain])
+    order = np.argsort(rows, kind="stable")
+    return rows[order], revs[order]
+
+
+def materialise(ev: StreamEvaluator, tail: Tail) -> None:
+    """Give the evaluator the per-incident state pushing the held rows one by one leaves."""
+    revisions = ev.program.revisions
+    for chunk in tail.chunks:
+        ids = chunk.ids.to_list()
+        times = chunk.times.tolist()
+        first = int(np.searchsorted(chunk.plain_rows, chunk.start, "left"))
+        held: dict[int, list[RevisionProgram]] = defaultdict(list)
+        for row, rev in zip(
+            chunk.plain_rows[first:].tolist(), chunk.plain_revs[first:].tolist(), strict=True
+        ):
+            held[row].append(revisions[rev])
+        missing = sorted(set(held) - set(chunk.records))
+        chunk.records.update(
+            zip(missing, chunk.frame[missing].to_dicts() if missing else [], strict=True)
+        )
+        for row in range(chunk.start, len(times)):
+            identity = ids[row]
+            record = chunk.records.get(row) or {"incident_id": identity, "_t": times[row]}
+            ev._incidents[identity] = record
+            ev._heap.append((times[row], identity))
+            keys = chunk.members.get(row)
+            if row in held or keys is not None:
+                ev._results[identity] = [
+                    (ev._plain_key(r, record), (r, record)) for r in held.get(row, ())
+                ]
+                ev._members[identity] = list(keys or ())
