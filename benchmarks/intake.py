@@ -36,7 +36,7 @@ GENERATOR = REPO / "scripts" / "generate_reports.py"
 STREAM_PART_ROWS = 500_000
 
 OURS = r"""
-import json, resource, sys, time
+import json, os, resource, sys, time
 from pathlib import Path
 from guarantor.bootstrap.app import build_application
 from guarantor.evidence.reports import Source
@@ -52,7 +52,48 @@ summary = ingest(path, app.importer(path, None, None), Source("bench", "bench", 
 seconds = time.perf_counter() - start
 print(json.dumps({"rows": summary.read, "seconds": seconds, "accepted": summary.accepted,
                   "rejected": summary.rejected, "duplicate": summary.duplicate,
+                  "cpu_s": time.process_time(), "load": os.getloadavg()[0],
                   "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+# The two halves of the intake, each alone. "prepare": read, geocode and validate every chunk
+# (the service's own _prepare), nothing stored. "storage": every chunk prepared first and
+# kept in memory (so use a few hundred thousand rows), then only the writing is timed.
+STAGES = r"""
+import json, os, sys, time
+from datetime import UTC, datetime
+from pathlib import Path
+from guarantor.bootstrap.app import build_application
+from guarantor.evidence.reports import Source
+from guarantor.services.intake import _prepare
+from guarantor.services.intake_ports import BatchInfo
+stage, path, data_dir = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+app = build_application(data_dir=Path(data_dir))
+app.migrate()
+geocoder = app.geocoder()
+geocoder.resolver.resolve
+source = Source("bench", "bench", "patrol", "B")
+chunks = app.importer(path, None, None).chunks(path, source=source, chunk_rows=100_000)
+store = app.report_store()
+start, cpu = time.perf_counter(), time.process_time()
+parts = _prepare(chunks, {}, source, geocoder, None)
+if stage == "storage":
+    parts = list(parts)
+    start, cpu = time.perf_counter(), time.process_time()
+    info = BatchInfo("bench", str(path), "0" * 64, 0, "canonical_csv", source.id,
+                     datetime.now(UTC))
+    with store.batch(info) as writer:
+        writer.ensure_sources([source])
+        read = added = dupes = rejected = 0
+        for part in parts:
+            writer.ensure_sources(part.sources)
+            new, again = writer.write(part.valid, part.rejections, part.warnings)
+            read, added, dupes = read + part.records, added + new, dupes + again
+            rejected += part.rejected
+        writer.commit(read, added, rejected, dupes)
+rows = sum(p.records for p in parts)
+print(json.dumps({"rows": rows, "seconds": time.perf_counter() - start,
+                  "cpu_s": time.process_time() - cpu, "load": os.getloadavg()[0]}))
 """
 
 BASELINE = r"""
@@ -168,38 +209,74 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--stream-gb", type=float, default=0.0, help="memory mode: file size")
     parser.add_argument("--bound-mb", type=float, default=1536.0, help="memory mode: bound")
+    parser.add_argument(
+        "--stages", action="store_true", help="time prepare alone and storage alone instead"
+    )
     args = parser.parse_args()
     if args.stream_gb > 0:
         stream(args.stream_gb, args.bound_mb, args.seed)
         return
+    if args.stages:
+        stages(args.rows, args.seed)
+        return
     with tempfile.TemporaryDirectory() as folder:
         csv = Path(folder) / "reports.csv"
-        start = time.perf_counter()
-        subprocess.run(
-            [
-                sys.executable,
-                str(REPO / "scripts" / "generate_reports.py"),
-                "--rows",
-                str(args.rows),
-                "--seed",
-                str(args.seed),
-                "--out",
-                str(csv),
-            ],
-            check=True,
-            capture_output=True,
-        )
-        print(
-            f"generated {args.rows:,} canonical rows ({csv.stat().st_size / 1e6:,.0f} MB) "
-            f"in {time.perf_counter() - start:.1f} s"
-        )
-        ours = _run(OURS, str(csv), str(Path(folder) / "ours"))
-        base = _run(BASELINE, str(csv), str(args.baseline_rows), str(Path(folder) / "base.db"))
+        ours, base = _compare(csv, folder, args.rows, args.baseline_rows, args.seed)
+    _print_comparison(ours, base)
+
+
+def _generate(csv: Path, rows: int, seed: int) -> None:
+    start = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "scripts" / "generate_reports.py"),
+            "--rows",
+            str(rows),
+            "--seed",
+            str(seed),
+            "--out",
+            str(csv),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    print(
+        f"generated {rows:,} canonical rows ({csv.stat().st_size / 1e6:,.0f} MB) "
+        f"in {time.perf_counter() - start:.1f} s"
+    )
+
+
+def _compare(
+    csv: Path, folder: str, rows: int, baseline_rows: int, seed: int
+) -> tuple[dict[str, float], dict[str, float]]:
+    _generate(csv, rows, seed)
+    ours = _run(OURS, str(csv), str(Path(folder) / "ours"))
+    base = _run(BASELINE, str(csv), str(baseline_rows), str(Path(folder) / "base.db"))
+    return ours, base
+
+
+def stages(rows: int, seed: int) -> None:
+    """Prepare alone, then storage alone (see STAGES), on the same generated file."""
+    with tempfile.TemporaryDirectory() as folder:
+        csv = Path(folder) / "reports.csv"
+        _generate(csv, rows, seed)
+        for stage in ("prepare", "storage"):
+            done = _run(STAGES, stage, str(csv), str(Path(folder) / stage))
+            print(
+                f"{stage:8s} alone : {done['rows']:>10,.0f} rows {done['seconds']:8.1f} s "
+                f"{done['rows'] / done['seconds']:>10,.0f} rows/s  CPU {done['cpu_s']:.1f} s  "
+                f"load {done['load']:.1f}"
+            )
+
+
+def _print_comparison(ours: dict[str, float], base: dict[str, float]) -> None:
     ours_rate = ours["rows"] / ours["seconds"]
     base_rate = base["rows"] / base["seconds"]
     print(
         f"guarantor intake : {ours['rows']:>10,.0f} rows {ours['seconds']:8.1f} s "
-        f"{ours_rate:>10,.0f} rows/s  peak {ours['max_rss_mb']:,.0f} MB  (accepted "
+        f"{ours_rate:>10,.0f} rows/s  peak {ours['max_rss_mb']:,.0f} MB  CPU "
+        f"{ours['cpu_s']:.1f} s  load {ours['load']:.1f}  (accepted "
         f"{ours['accepted']:,.0f}, rejected {ours['rejected']:,.0f}, "
         f"duplicate {ours['duplicate']:,.0f})"
     )
