@@ -7,10 +7,15 @@ intermediate form (:mod:`guarantor.scenarios.ir`) with two targets:
   judged by the version in force at its time: :func:`evaluate_history`; all history under
   one version: :func:`evaluate_under`; what two versions decide differently: :func:`diff`;
 * stream, incidents pushed one at a time with explicit issue and retract events:
-  :class:`StreamEvaluator` (and :class:`LiveResults` to keep the live set).
+  :class:`StreamEvaluator` (and :class:`LiveResults` to keep the live set); frames of new
+  incidents in time order take a columnar path (:mod:`guarantor.scenarios.stream_columnar`)
+  with the same events.
 
 Both give :class:`Results`: violations, scenario activations and obligations, each with a
-JSON explanation. The semantics (nulls, windows, rising edges, amendments, lateness) are
+JSON explanation. The batch keeps violation explanations columnar (a struct per row) and
+renders their JSON text once, when :attr:`Results.violations` is first read (to show, store
+or compare); :meth:`Results.violation_table` gives the rows unrendered.
+The semantics (nulls, windows, rising edges, amendments, lateness) are
 documented in ``ir``, ``windows``, ``stream`` and ``history``. :func:`evaluate_case` is the
 evaluator the agreement case runner calls.
 """

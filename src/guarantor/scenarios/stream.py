@@ -26,7 +26,9 @@ Cost: a push evaluates only the predicates its incident can satisfy
 takes a micro-batch, evaluates its predicates, zones, positions and violation explanations
 with the batch target at once (:mod:`guarantor.scenarios.stream_frames`), and emits exactly
 the events of pushing its rows one by one; a new incident whose matches have no window
-issues its results without the re-run machinery.
+issues its results without the re-run machinery. A frame of new incidents in
+``(time, incident_id)`` order after everything held takes the columnar path
+(:mod:`guarantor.scenarios.stream_columnar`): no per-incident state until a push needs it.
 """
 
 from __future__ import annotations

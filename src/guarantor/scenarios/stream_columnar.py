@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,7 +30,6 @@ import polars as pl
 from guarantor.scenarios.batch import matched_rows
 from guarantor.scenarios.events import StreamEvent, activation_events
 from guarantor.scenarios.explain import GRADES
-from guarantor.scenarios.frame import us_to_datetime
 from guarantor.scenarios.obligations import activation_id
 from guarantor.scenarios.partition import Activation, Partition, Record
 from guarantor.scenarios.polars_target import column_of, near_column, near_position_column
@@ -136,8 +136,8 @@ def push_ordered(ev: StreamEvaluator, prepared: pl.DataFrame, tail: Tail) -> lis
             key = activation_id(program.agreement_id, revision.rule_id, record["incident_id"])
             items.append((row, "activation", key, len(sources)))
             sources.append(Activation(revision, record, (), None, None, (record,)))
-    _violation_rows(program, prepared, plain, items, sources)
-    events = _events(program, items, sources)
+    violations = _violation_rows(program, prepared, plain, sources)
+    events = _events(program, items, violations, sources)
     plain_rows, plain_revs = _plain_pairs(plain)
     tail.chunks.append(
         _Chunk(frame, times, prepared["incident_id"], plain_rows, plain_revs, members, records)
@@ -205,55 +205,59 @@ def _violation_rows(
     program: VersionProgram,
     prepared: pl.DataFrame,
     plain: list[tuple[RevisionProgram, np.ndarray]],
-    items: list[tuple[int, str, str, int]],
     sources: list[Any],
-) -> None:
-    """Add the violations (rows built, explanations rendered at once)."""
+) -> pl.DataFrame | None:
+    """Add the violations' rows (explanations rendered at once) to ``sources``; their
+    (row, kind, key, index into sources) as a frame."""
     table = violation_pairs(prepared, plain)
     if table is None:
-        return
+        return None
     incident = pl.col("explanation").struct.field("incident")
     table = render_violations(
         program, table.with_columns(incident.struct.field("time").alias("_t"))
     )
-    keys = pl.concat_str(["incident_id", "rule_id", "revision"], separator="|")
-    table = table.with_columns(keys.alias("_key"))
     offset = len(sources)
     columns = [table[c].to_list() for c in _VIOLATION_COLUMNS]
+    naive = table["_t"].cast(pl.Datetime("us")).to_list()  # as us_to_datetime, in one pass
+    columns[4] = [moment.replace(tzinfo=UTC) for moment in naive]
     version_id, version_hash = program.version_id, program.version_hash
-    for incident, rule, revision, clause, time_us, text in zip(*columns, strict=True):
+    for incident_id, rule, revision, clause, time, text in zip(*columns, strict=True):
         sources.append(
             {
-                "incident_id": incident,
+                "incident_id": incident_id,
                 "rule_id": rule,
                 "revision": revision,
                 "clause": clause,
                 "version_id": version_id,
                 "version_hash": version_hash,
-                "time": us_to_datetime(time_us),
+                "time": time,
                 "explanation": text,
             }
         )
-    rows = table["_row"].to_list()
-    items.extend(
-        (row, "violation", key, offset + i)
-        for i, (row, key) in enumerate(zip(rows, table["_key"].to_list(), strict=True))
+    return table.select(
+        pl.col("_row").cast(pl.Int64).alias("row"),
+        pl.lit("violation").alias("kind"),
+        pl.concat_str(["incident_id", "rule_id", "revision"], separator="|").alias("key"),
+        (pl.int_range(pl.len(), dtype=pl.Int64) + offset).alias("index"),
     )
+
+
+_ORDER_SCHEMA = {"row": pl.Int64, "kind": pl.String, "key": pl.String, "index": pl.Int64}
 
 
 def _events(
     program: VersionProgram,
     items: list[tuple[int, str, str, int]],
+    violations: pl.DataFrame | None,
     sources: list[Any],
 ) -> list[StreamEvent]:
     """The events, row by row, each row's in (kind, key) order as a push emits them."""
-    if not items:
+    pieces = [] if violations is None else [violations]
+    if items:
+        pieces.append(pl.DataFrame(items, schema=_ORDER_SCHEMA, orient="row"))
+    if not pieces:
         return []
-    rows, kinds, keys, indices = zip(*items, strict=True)
-    order = pl.DataFrame(
-        {"row": rows, "kind": kinds, "key": keys, "index": indices},
-        schema={"row": pl.Int64, "kind": pl.String, "key": pl.String, "index": pl.Int64},
-    ).sort("row", "kind", "key")
+    order = pl.concat(pieces).sort("row", "kind", "key")
     events: list[StreamEvent] = []
     ready = StreamEvent.ready
     for kind, key, index in zip(

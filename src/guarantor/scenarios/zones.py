@@ -192,12 +192,17 @@ def _within_reach(
     west, south, east, north = bounds
     if east - west > 30.0 or north - south > 30.0 or max(abs(south), abs(north)) > 80.0:
         return np.ones(lons.shape, dtype=bool)
+    # the latitude band first (cheap): beyond it, y alone exceeds the bound by a margin
+    band = 1.001 * (1.2 * limit + 1.0) / _KM_PER_DEGREE + 1e-9
+    reach = np.zeros(lons.shape, dtype=bool)
+    rows = np.flatnonzero((lats >= south - band) & (lats <= north + band))
+    lons, lats = lons[rows], lats[rows]
     dlat = np.maximum(np.maximum(south - lats, lats - north), 0.0)
     dlon = np.maximum(np.maximum(west - lons, lons - east), 0.0)
     highest = np.minimum(np.maximum(np.abs(lats), max(abs(south), abs(north))), 89.0)
     x = dlon * _KM_PER_DEGREE * np.cos(np.radians(highest))
     y = dlat * _KM_PER_DEGREE
-    reach: np.ndarray = x * x + y * y <= (1.2 * limit + 1.0) ** 2
+    reach[rows] = x * x + y * y <= (1.2 * limit + 1.0) ** 2
     return reach
 
 
