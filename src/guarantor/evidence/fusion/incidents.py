@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from guarantor.evidence.fusion import grading
@@ -64,15 +65,6 @@ def most_restrictive(markings: list[str | None]) -> str:
     return "REL TO " + ",".join(sorted(parties))
 
 
-def _first_by(ranked: pl.DataFrame, rank: list[str], columns: dict[str, str]) -> pl.DataFrame:
-    """Per label, ``columns`` (name: column) of the member that ranks first."""
-    needed = list(dict.fromkeys(["label", *rank, *columns.values()]))
-    picked = (
-        ranked.select(needed).sort(["label", *rank]).filter(pl.col("label").is_first_distinct())
-    )
-    return picked.select("label", **{name: pl.col(column) for name, column in columns.items()})
-
-
 def _modes(members: pl.DataFrame) -> pl.DataFrame:
     """Per label, the most frequent value of each of ``_MODES`` (ties: alphabetical)."""
     out = members.select("label").unique()
@@ -89,61 +81,104 @@ def _modes(members: pl.DataFrame) -> pl.DataFrame:
     return out
 
 
+_TIME = {"time": "observed_at", "time_until": "observed_until", "time_precision": "time_precision"}
+_PLACE = {
+    "lat": "lat",
+    "lon": "lon",
+    "place_precision": "place_precision",
+    "place_name": "place_name",
+    "oblast": "admin1",
+    "raion": "admin2",
+}
+
+
+def _time_order(members: pl.DataFrame) -> npt.NDArray[np.int64]:
+    """Each member's position when all are ranked by time precision: shortest span, then
+    most precise code, then ``idx``."""
+    ranked = members.select(
+        pl.col("idx").sort_by(
+            (pl.col("h1") - pl.col("h0")).fill_null(float("inf")),
+            pl.col("time_precision").fill_null(99),
+            "idx",
+        )
+    )["idx"].to_numpy()
+    position = np.empty(len(ranked), dtype=np.int64)
+    position[ranked] = np.arange(len(ranked), dtype=np.int64)
+    return position
+
+
+def _markings(members: pl.DataFrame, labels: pl.Series) -> pl.DataFrame:
+    """Per label of ``labels``, its members' distinct markings, sorted and joined."""
+    return (
+        members.filter(pl.col("label").is_in(labels.implode()))
+        .select("label", marking=pl.col("releasability").fill_null(""))
+        .unique()
+        .sort("label", "marking")
+        .group_by("label", maintain_order=True)
+        .agg(several=pl.col("marking").str.join("\x1f"))
+    )
+
+
 def _fused(members: pl.DataFrame, echo: np.ndarray) -> pl.DataFrame:
-    ranked = members.with_columns(
+    """Per label, the fused attributes. ``members`` is in ``idx`` order, ``idx`` the row
+    number, and ``idx`` follows ``report_key``. The member that ranks first on place (most
+    precise code, then ``idx``) and on time (see :func:`_time_order`) is found as a minimum
+    of one integer per member, in the same aggregation as the totals."""
+    size = members.height
+    time_position = _time_order(members)
+    ranked = members.select(
+        "label",
+        "idx",
+        "claimed_actor",
+        "reliability",
+        "credibility",
+        *_HIGHEST,
         echo=pl.Series(echo).gather(members["idx"]),
-        place_rank=pl.col("pc").fill_null(99),
-        time_rank=(pl.col("h1") - pl.col("h0")).fill_null(float("inf")),
-        time_precision_rank=pl.col("time_precision").fill_null(99),
+        place_key=pl.col("pc").fill_null(99).cast(pl.Int64) * size + pl.col("idx"),
+        time_key=pl.Series(time_position).gather(members["idx"]),
+        marking=pl.col("releasability").fill_null(""),
     )
-    time = _first_by(
-        ranked,
-        ["time_rank", "time_precision_rank", "idx"],
-        {"time": "observed_at", "time_until": "observed_until", "time_precision": "time_precision"},
-    )
-    place = _first_by(
-        ranked,
-        ["place_rank", "idx"],
-        {
-            "lat": "lat",
-            "lon": "lon",
-            "place_precision": "place_precision",
-            "place_name": "place_name",
-            "oblast": "admin1",
-            "raion": "admin2",
-        },
-    )
-    # ``idx`` follows ``report_key``: the seed (smallest key) is the member of smallest idx.
     totals = ranked.group_by("label").agg(
         seed_idx=pl.col("idx").min(),
+        place_key=pl.col("place_key").min(),
+        time_key=pl.col("time_key").min(),
         **{column: pl.col(column).max() for column in _HIGHEST},
         reports=pl.len().cast(pl.Int32),
         sources=pl.col("echo").n_unique().cast(pl.Int32),
         actors=pl.col("claimed_actor").drop_nulls().n_unique(),
         reliability=grading.reliability(pl.col("reliability")),
         credibility=grading.credibility(pl.col("credibility"), pl.col("echo").n_unique()),
+        marking_kinds=pl.col("marking").n_unique(),
+        markings=pl.col("marking").first(),
     )
-    keys = members.select("idx", "report_key").sort("idx")["report_key"]
-    totals = totals.with_columns(seed=keys.gather(totals["seed_idx"])).drop("seed_idx")
-    markings = (
-        ranked.select("label", marking=pl.col("releasability").fill_null(""))
-        .unique()
-        .sort("label", "marking")
-        .group_by("label", maintain_order=True)
-        .agg(markings=pl.col("marking").str.join("\x1f"))
-    )
-    return (
-        totals.join(markings, on="label")
-        .join(time, on="label")
-        .join(place, on="label")
-        .join(_modes(members), on="label", how="left")
+    order = np.argsort(time_position)  # position -> idx
+    place_idx = totals["place_key"] % size
+    time_idx = pl.Series(order).gather(totals["time_key"])
+    picked = [members[column].gather(time_idx).alias(name) for name, column in _TIME.items()] + [
+        members[column].gather(place_idx).alias(name) for name, column in _PLACE.items()
+    ]
+    totals = totals.with_columns(
+        *picked, seed=members["report_key"].gather(totals["seed_idx"])
+    ).drop("seed_idx", "place_key", "time_key")
+    mixed = totals.filter(pl.col("marking_kinds") > 1)["label"]
+    if len(mixed):
+        totals = totals.join(_markings(members, mixed), on="label", how="left").with_columns(
+            markings=pl.coalesce("several", "markings")
+        )
+    return totals.drop("marking_kinds", "several", strict=False).join(
+        _modes(members), on="label", how="left"
     )
 
 
 def _spread(members: pl.DataFrame, fused: pl.DataFrame) -> pl.DataFrame:
-    """Farthest member point from the fused point, per label (km)."""
-    joined = members.select("label", "lat", "lon").join(
-        fused.select("label", lat_f="lat", lon_f="lon"), on="label"
+    """Farthest member point from the fused point, per label (km). Labels are 0 .. k - 1."""
+    by_label = fused.select("label", "lat", "lon").sort("label")
+    joined = members.select(
+        "label",
+        "lat",
+        "lon",
+        lat_f=by_label["lat"].gather(members["label"]),
+        lon_f=by_label["lon"].gather(members["label"]),
     )
     rad = np.pi / 180.0
     dlat = (pl.col("lat") - pl.col("lat_f")) * rad
@@ -155,19 +190,20 @@ def _spread(members: pl.DataFrame, fused: pl.DataFrame) -> pl.DataFrame:
     return joined.group_by("label").agg(spread_km=km.max())
 
 
-def _differing(members: pl.DataFrame, column: str) -> pl.DataFrame:
-    """(label, report_key, attribute, value) of the labels whose members differ on ``column``."""
-    values = members.select("label", "report_key", value=pl.col(column)).drop_nulls("value")
-    distinct = values.select("label", "value").unique().group_by("label").len()
-    differ = distinct.filter(pl.col("len") > 1).select("label")
-    return values.join(differ, on="label").select(
-        "label", "report_key", attribute=pl.lit(column), value=pl.col("value").cast(pl.Utf8)
-    )
+def _differing(several: pl.DataFrame, kinds: pl.DataFrame, column: str) -> pl.DataFrame:
+    """(label, report_key, attribute, value) of the labels whose members differ on ``column``
+    (``kinds``: per label, the number of distinct values of each column)."""
+    differ = kinds.filter(pl.col(column) > 1)["label"]
+    values = several.filter(pl.col("label").is_in(differ.implode()))
+    return values.select(
+        "label", "report_key", attribute=pl.lit(column), value=pl.col(column).cast(pl.Utf8)
+    ).drop_nulls("value")
 
 
 def _disagreements(members: pl.DataFrame, spread: pl.DataFrame) -> pl.DataFrame:
     several = members.select("label", "report_key", *_COMPARED).filter(pl.len().over("label") > 1)
-    long = pl.concat([_differing(several, c) for c in _COMPARED])
+    kinds = several.group_by("label").agg(pl.col(c).drop_nulls().n_unique() for c in _COMPARED)
+    long = pl.concat([_differing(several, kinds, c) for c in _COMPARED])
     grouped = (
         long.group_by("label", "attribute", "value")
         .agg(pl.col("report_key").sort().alias("reports"))
@@ -189,6 +225,8 @@ def _disagreements(members: pl.DataFrame, spread: pl.DataFrame) -> pl.DataFrame:
 
 
 def _decided(members: pl.DataFrame, statuses: pl.DataFrame) -> pl.DataFrame:
+    if statuses.is_empty():
+        return pl.DataFrame(schema={"label": pl.Int64, "decided": statuses.schema["status"]})
     return (
         statuses.join(members.select("report_key", "label"), on="report_key")
         .sort("when", "status")
