@@ -34,12 +34,19 @@ __all__ = [
     "ReportQuery",
     "Visible",
     "ZoneShape",
+    "violation_key",
 ]
 
 MarkedTable = Literal["reports", "incidents"]
 Key = tuple[datetime, str]
 """A keyset position: (time, id) of the last item of the previous page (lists run newest
 first)."""
+
+
+def violation_key(v: ViolationView) -> Key:
+    """The keyset position of a violation: its incident's time, then its ids (violation
+    lists are paged by it, in storage and in the cursors the service hands out)."""
+    return (v.incident_time, f"{v.incident_id}|{v.rule_id}|{v.revision}|{v.agreement_id}")
 
 
 @dataclass(frozen=True, slots=True)
