@@ -1,15 +1,22 @@
 """Response models of the desk's read API (they make the OpenAPI document).
 
-Each mirrors a dataclass of :mod:`guarantor.services.desk_views` and is built from it with
-``model_validate`` (``from_attributes``).
+Each is made from a dataclass of :mod:`guarantor.services.desk_views` by
+:func:`model_of`: the same fields in the same order, with the views nested in it replaced by
+their models and tuples by lists; only what the API adds (field descriptions, a field left
+out, a wider type) is written here. They are built from the views with ``model_validate``
+(``from_attributes``).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+import dataclasses
+import typing
+from collections.abc import Collection, Mapping
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from guarantor.services import desk_views as views
 
 __all__ = [
     "ActivationOut",
@@ -28,6 +35,7 @@ __all__ = [
     "SourceOut",
     "ViolationOut",
     "ViolationPage",
+    "model_of",
 ]
 
 
@@ -35,205 +43,129 @@ class _Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-class IncidentOut(_Out):
-    incident_id: str
-    time: datetime
-    lat: float | None
-    lon: float | None
-    place_name: str | None
-    oblast: str | None
-    raion: str | None
-    type: str | None
-    weapon: str | None
-    severity: int | None
-    deaths: int | None
-    injured: int | None
-    actor: str | None
-    status: str | None
-    reports: int | None = Field(description="member reports")
-    sources: int | None = Field(description="independent sources")
-    credibility: int | None
-    reliability: str | None
-    releasability: str | None
-
-
 class _Page(_Out):
     next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null: last")
     total: int = Field(description="matching items visible to you, on every page")
 
 
-class IncidentPage(_Page):
-    items: list[IncidentOut]
+_MODELS: dict[type, type[BaseModel]] = {}  # view -> its model, for views nested in others
 
 
-class MemberOut(_Out):
-    report_key: str
-    source_id: str
-    observed_at: datetime
-    place_name: str | None
-    type: str | None
-    weapon: str | None
-    text: str | None
-    reliability: str | None
-    credibility: int | None
-    releasability: str | None
-    joined_by: str | None = Field(description="the member it was linked to; null: the seed")
-    evidence: dict[str, Any] | None = Field(description="why it joined (distance, hours, ...)")
+def _api_type(annotation: Any) -> Any:
+    """``annotation`` of a view's field as the API declares it: nested views become their
+    models, ``tuple[X, ...]`` becomes ``list[X]``."""
+    if annotation in _MODELS:
+        return _MODELS[annotation]
+    if typing.get_origin(annotation) is tuple:
+        item, _ = typing.get_args(annotation)
+        return list[_api_type(item)]  # type: ignore[misc]
+    return annotation
 
 
-class ViolationOut(_Out):
-    agreement_id: str
-    incident_id: str
-    rule_id: str
-    revision: str
-    clause: str | None
-    version_id: str | None
-    time: datetime | None
-    explanation: dict[str, Any] | None
-    incident_time: datetime
+def model_of(
+    name: str,
+    view: type,
+    described: Mapping[str, str] | None = None,
+    left_out: Collection[str] = (),
+    widened: Mapping[str, Any] | None = None,
+) -> type[BaseModel]:
+    """The response model ``name`` of the dataclass ``view``: its fields in order, less
+    ``left_out``, with ``described`` fields given that description and ``widened`` ones that
+    type. Views nested in it must have their model made first."""
+    hints = typing.get_type_hints(view)
+    fields: dict[str, Any] = {}
+    for field in dataclasses.fields(view):
+        if field.name in left_out:
+            continue
+        annotation = (widened or {}).get(field.name, _api_type(hints[field.name]))
+        description = (described or {}).get(field.name)
+        fields[field.name] = (annotation, Field(description=description))
+    model = create_model(name, __base__=_Out, __module__=__name__, **fields)
+    _MODELS[view] = model
+    return model
 
 
-class ViolationPage(_Page):
-    items: list[ViolationOut]
+def _page_of(name: str, item: type[BaseModel]) -> type[BaseModel]:
+    return create_model(name, __base__=_Page, __module__=__name__, items=(list[item], ...))  # type: ignore[valid-type]
 
 
-class DecisionOut(_Out):
-    seq: int
-    kind: str
-    who: str
-    at: datetime
-    record: dict[str, Any]
-
-
-class IncidentDetailOut(_Out):
-    summary: IncidentOut
-    time_until: datetime | None
-    time_precision: int | None
-    place_precision: int | None
-    sector: str | None
-    calibre_mm: float | None
-    target: str | None
-    count: int | None
-    disagreements: dict[str, Any] | list[Any] | None
-    members: list[MemberOut]
-    violations: list[ViolationOut]
-    decisions: list[DecisionOut]
-
-
-class ReportOut(_Out):
-    report_key: str
-    source_id: str
-    observed_at: datetime
-    lat: float | None
-    lon: float | None
-    place_name: str | None
-    admin1: str | None
-    type: str | None
-    weapon: str | None
-    severity: int | None
-    reliability: str | None
-    credibility: int | None
-    releasability: str | None
-
-
-class ReportPage(_Page):
-    items: list[ReportOut]
-
-
-class ReportDetailOut(_Out):
-    summary: ReportOut
-    fields: dict[str, Any]
-    incident_id: str | None = Field(description="its incident, when fused and visible to you")
-
-
-class SourceOut(_Out):
-    id: str
-    name: str
-    kind: str
-    reliability: str
-    organisation: str
-    reports: int = Field(description="reports of the source visible to you")
-
-
-class ActivationOut(_Out):
-    agreement_id: str
-    activation_id: str
-    rule_id: str | None
-    revision: str | None
-    version_id: str | None
-    group_key: str | None
-    time: datetime | None
-    incident_id: str | None
-    measure: float | None
-    threshold: float | None
-    window_start: datetime | None
-    window_end: datetime | None
-    contributing: list[str]
-    explanation: dict[str, Any] | None
-
-
-class ActivationPage(_Page):
-    items: list[ActivationOut]
-
-
-class ObligationOut(_Out):
-    agreement_id: str
-    obligation_id: str
-    activation_id: str | None
-    rule_id: str | None
-    directive_id: str | None
-    party: str | None
-    action: str | None
-    due: datetime | None
-    version_id: str | None
-    status: str = Field(description="open, acknowledged, done or waived")
-    status_reason: str | None
-    status_by: str | None
-    status_at: datetime | None
-    overdue: bool = Field(description="due has passed while open or acknowledged")
-
-
-class ObligationPage(_Page):
-    items: list[ObligationOut]
-
-
-class MarkerOut(_Out):
-    incident_id: str
-    lat: float
-    lon: float
-    type: str | None
-    severity: int | None
-    time: datetime
-    violated: bool
-
-
-class DayCountOut(_Out):
-    day: str
-    incidents: int
-    violations: int
-
-
-class OblastCountOut(_Out):
-    oblast: str | None
-    incidents: int
-    violations: int
-
-
-class TotalsOut(_Out):
-    incidents: int
-    violations: int
-
-
-class DashboardOut(_Out):
-    markers: list[MarkerOut] = Field(description="most recent first, at most marker_cap")
-    marker_cap: int
-    markers_capped: bool = Field(description="more incidents matched than the cap")
-    per_day: list[DayCountOut]
-    per_oblast: list[OblastCountOut]
-    totals: TotalsOut
-
-
-class SearchOut(_Out):
-    incidents: list[IncidentOut]
-    reports: list[ReportOut]
-    limit: int
+if TYPE_CHECKING:  # to the type checker each is an API model; its fields are made below
+    IncidentOut = _Out
+    MemberOut = _Out
+    ViolationOut = _Out
+    DecisionOut = _Out
+    IncidentDetailOut = _Out
+    ReportOut = _Out
+    ReportDetailOut = _Out
+    SourceOut = _Out
+    ActivationOut = _Out
+    ObligationOut = _Out
+    MarkerOut = _Out
+    DayCountOut = _Out
+    OblastCountOut = _Out
+    TotalsOut = _Out
+    DashboardOut = _Out
+    SearchOut = _Out
+    IncidentPage = _Page
+    ViolationPage = _Page
+    ReportPage = _Page
+    ActivationPage = _Page
+    ObligationPage = _Page
+else:
+    IncidentOut = model_of(
+        "IncidentOut",
+        views.IncidentSummary,
+        {"reports": "member reports", "sources": "independent sources"},
+    )
+    IncidentPage = _page_of("IncidentPage", IncidentOut)
+    MemberOut = model_of(
+        "MemberOut",
+        views.MemberReport,
+        {
+            "joined_by": "the member it was linked to; null: the seed",
+            "evidence": "why it joined (distance, hours, ...)",
+        },
+    )
+    ViolationOut = model_of("ViolationOut", views.ViolationView)
+    ViolationPage = _page_of("ViolationPage", ViolationOut)
+    DecisionOut = model_of("DecisionOut", views.DecisionView)
+    IncidentDetailOut = model_of(
+        "IncidentDetailOut",
+        views.IncidentDetail,
+        widened={"disagreements": dict[str, Any] | list[Any] | None},
+    )
+    ReportOut = model_of("ReportOut", views.ReportSummary)
+    ReportPage = _page_of("ReportPage", ReportOut)
+    ReportDetailOut = model_of(
+        "ReportDetailOut",
+        views.ReportDetail,
+        {"incident_id": "its incident, when fused and visible to you"},
+    )
+    SourceOut = model_of(
+        "SourceOut", views.SourceView, {"reports": "reports of the source visible to you"}
+    )
+    ActivationOut = model_of("ActivationOut", views.ActivationView)
+    ActivationPage = _page_of("ActivationPage", ActivationOut)
+    ObligationOut = model_of(
+        "ObligationOut",
+        views.ObligationView,
+        {
+            "status": "open, acknowledged, done or waived",
+            "overdue": "due has passed while open or acknowledged",
+        },
+        left_out=("contributing", "explanation"),
+    )
+    ObligationPage = _page_of("ObligationPage", ObligationOut)
+    MarkerOut = model_of("MarkerOut", views.Marker)
+    DayCountOut = model_of("DayCountOut", views.DayCount)
+    OblastCountOut = model_of("OblastCountOut", views.OblastCount)
+    TotalsOut = model_of("TotalsOut", views.Totals)
+    DashboardOut = model_of(
+        "DashboardOut",
+        views.Dashboard,
+        {
+            "markers": "most recent first, at most marker_cap",
+            "markers_capped": "more incidents matched than the cap",
+        },
+    )
+    SearchOut = model_of("SearchOut", views.SearchResult)
