@@ -67,7 +67,8 @@ def postgres_admin() -> Iterator[Engine]:
     admin.dispose()
 
 
-def _fresh_postgres_database(admin: Engine) -> Iterator[str]:
+def fresh_postgres_database(admin: Engine) -> Iterator[str]:
+    """A new, empty PostgreSQL database on ``admin``'s server (its URL), dropped after."""
     name = f"guarantor_t_{uuid.uuid4().hex[:16]}"
     with admin.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
@@ -85,7 +86,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'db' / 'guarantor.db'}"
         return
     admin = request.getfixturevalue("postgres_admin")
-    yield from _fresh_postgres_database(admin)
+    yield from fresh_postgres_database(admin)
 
 
 @pytest.fixture
@@ -278,7 +279,7 @@ def build_version(
 def postgres_migrated_engine(postgres_admin: Engine) -> Iterator[Engine]:
     """A migrated engine on a new PostgreSQL database, for behaviour only PostgreSQL has
     (SQLite has one writer); it runs once, never as a skipped SQLite case."""
-    for url in _fresh_postgres_database(postgres_admin):
+    for url in fresh_postgres_database(postgres_admin):
         made = make_engine(url)
         upgrade(made)
         yield made

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import random
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,10 +31,11 @@ from hypothesis import strategies as st
 from guarantor.bootstrap.app import build_application
 from guarantor.cli.main import main
 from guarantor.services.security import ROLES
-from guarantor.storage import make_engine, normalize_url
+from guarantor.storage import make_engine
 from guarantor.storage.incident_tables import incident_members, incidents, violations
 from guarantor.storage.report_tables import reports
 from guarantor.web.app import create_app
+from integration.conftest import fresh_postgres_database
 from web_session import add_users, signed_in
 
 SECRET = "a-test-secret-that-is-long-enough-for-production-0123456789"
@@ -126,22 +125,12 @@ class World:
 
 
 def _url(backend: str, tmp: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A SQLite file, or a new PostgreSQL database (as the ``database_url`` fixture makes
+    them, for this module-scoped world)."""
     if backend == "sqlite":
         yield f"sqlite:///{tmp / 'db' / 'guarantor.db'}"
         return
-    url = os.environ.get("GUARANTOR_TEST_POSTGRES_URL", "").strip()
-    if not url:
-        pytest.fail("GUARANTOR_TEST_POSTGRES_URL is not set; run with bash scripts/test.sh")
-    admin = sa.create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
-    name = f"guarantor_t_{uuid.uuid4().hex[:16]}"
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin.url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    yield from fresh_postgres_database(request.getfixturevalue("postgres_admin"))
 
 
 def _build(url: str, tmp: Path) -> World:
