@@ -12,7 +12,10 @@ pushed so far.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import UTC
 from typing import Any, Literal, cast
+
+import polars as pl
 
 from guarantor.scenarios.errors import ScenarioError
 from guarantor.scenarios.explain import GRADES, activation_document, dumps, violation_json
@@ -20,7 +23,7 @@ from guarantor.scenarios.frame import us_to_datetime
 from guarantor.scenarios.obligations import activation_id, obligation_row
 from guarantor.scenarios.partition import Activation, Record
 from guarantor.scenarios.program import ObligationSpec, RevisionProgram, VersionProgram
-from guarantor.scenarios.results import Results, frame_of
+from guarantor.scenarios.results import Results, frame_of, sort_frame
 
 __all__ = [
     "EXPLAINED",
@@ -43,7 +46,7 @@ Action = Literal["issue", "retract"]
 class StreamEvent:
     """``issue`` or ``retract`` one result; ``row`` is its batch-frame row."""
 
-    __slots__ = ("_build", "_row", "action", "key", "kind")
+    __slots__ = ("_build", "_row", "action", "at", "key", "kind")
 
     def __init__(
         self, action: Action, kind: Kind, key: str, build: Callable[[], dict[str, Any]]
@@ -53,23 +56,38 @@ class StreamEvent:
         self.key = key
         self._build = build
         self._row: dict[str, Any] | None = None
+        self.at: tuple[pl.DataFrame, int] | None = None
 
     @classmethod
-    def ready(cls, action: Action, kind: Kind, key: str, row: dict[str, Any]) -> StreamEvent:
-        """An event whose row is already built."""
+    def in_frame(
+        cls, action: Action, kind: Kind, key: str, frame: pl.DataFrame, index: int
+    ) -> StreamEvent:
+        """An event whose row is row ``index`` of ``frame`` (with the result frame's
+        columns): :class:`LiveResults` keeps it there, ``row`` reads it out."""
         event = cls.__new__(cls)
         event.action, event.kind, event.key = action, kind, key
-        event._build, event._row = _no_build, row
+        event._build, event._row, event.at = _no_build, None, (frame, index)
         return event
 
     @property
     def row(self) -> dict[str, Any]:
         if self._row is None:
-            self._row = self._build()
+            if self.at is not None:
+                self._row = _frame_row(*self.at)
+            else:
+                self._row = self._build()
         return self._row
 
     def __repr__(self) -> str:
         return f"StreamEvent({self.action} {self.kind} {self.key})"
+
+
+def _frame_row(frame: pl.DataFrame, index: int) -> dict[str, Any]:
+    row = frame.row(index, named=True)
+    for name, dtype in frame.schema.items():
+        if isinstance(dtype, pl.Datetime) and row[name] is not None:
+            row[name] = row[name].astimezone(UTC)  # as us_to_datetime gives it
+    return row
 
 
 def _no_build() -> dict[str, Any]:
@@ -175,7 +193,7 @@ class LiveResults:
             if event.action == "issue":
                 if event.key in rows:
                     raise ScenarioError(f"issue of {event.kind} {event.key}, already live")
-                rows[event.key] = event.row
+                rows[event.key] = event.row if event.at is None else event.at  # type: ignore[assignment]
             elif rows.pop(event.key, None) is None:
                 raise ScenarioError(f"retract of {event.kind} {event.key}, which is not live")
 
@@ -184,10 +202,28 @@ class LiveResults:
 
     def results(self) -> Results:
         return Results(
-            frame_of("violations", list(self._rows["violation"].values())),
-            frame_of("activations", list(self._rows["activation"].values())),
-            frame_of("obligations", list(self._rows["obligation"].values())),
+            _frame("violations", self._rows["violation"].values()),
+            _frame("activations", self._rows["activation"].values()),
+            _frame("obligations", self._rows["obligation"].values()),
         )
+
+
+def _frame(kind: str, values: Iterable[object]) -> pl.DataFrame:
+    """The rows held as dicts, and those still in the frames of their events, as one frame
+    in the result order."""
+    rows: list[dict[str, Any]] = []
+    held: dict[int, tuple[pl.DataFrame, list[int]]] = {}
+    for value in values:
+        if isinstance(value, dict):
+            rows.append(value)
+        else:
+            frame, index = cast("tuple[pl.DataFrame, int]", value)
+            held.setdefault(id(frame), (frame, []))[1].append(index)
+    found = frame_of(kind, rows)
+    if not held:
+        return found
+    parts = [frame[indices] for frame, indices in held.values()]
+    return sort_frame(kind, pl.concat([found, *parts]))
 
 
 def _view(record: Record) -> tuple[Any, ...]:

@@ -23,6 +23,7 @@ __all__ = [
     "Results",
     "empty",
     "frame_of",
+    "sort_frame",
 ]
 
 _UTC = pl.Datetime("us", "UTC")
@@ -77,6 +78,11 @@ Finding = tuple[str, str, str]  # (kind, rule id, incident id), as the case runn
 
 def empty(schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
     return pl.DataFrame(schema=dict(schema))
+
+
+def sort_frame(kind: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` in the order of its kind's result frame."""
+    return frame.sort(_ORDER[kind])
 
 
 def frame_of(kind: str, rows: list[dict[str, Any]]) -> pl.DataFrame:

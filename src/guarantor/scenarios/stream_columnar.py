@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -33,7 +32,7 @@ from guarantor.scenarios.explain import GRADES
 from guarantor.scenarios.obligations import activation_id
 from guarantor.scenarios.partition import Activation, Partition, Record
 from guarantor.scenarios.polars_target import column_of, near_column, near_position_column
-from guarantor.scenarios.program import RevisionProgram, VersionProgram
+from guarantor.scenarios.program import RevisionProgram, VersionProgram, WindowSpec
 from guarantor.scenarios.violations import render_violations, violation_pairs
 
 if TYPE_CHECKING:
@@ -42,7 +41,6 @@ if TYPE_CHECKING:
 __all__ = ["Tail", "materialise", "ordered_after", "push_ordered", "record_columns"]
 
 PartitionKey = tuple[int, tuple[str, ...], tuple[Any, ...]]
-_VIOLATION_COLUMNS = ("incident_id", "rule_id", "revision", "clause", "_t", "explanation")
 
 
 @dataclass(slots=True)
@@ -54,7 +52,7 @@ class _Chunk:
     ids: pl.Series
     plain_rows: np.ndarray  # (row, revision index) of each window-free result, by row
     plain_revs: np.ndarray
-    members: dict[int, list[PartitionKey]]  # row -> the partitions it entered
+    members: tuple[list[int], list[PartitionKey]]  # (row, partition) of each window entry
     records: dict[int, Record]  # rows already made records (in partitions, activations)
     start: int = 0
 
@@ -129,14 +127,14 @@ def push_ordered(ev: StreamEvaluator, prepared: pl.DataFrame, tail: Tail) -> lis
     records = dict(zip(needed.tolist(), frame[needed].to_dicts(), strict=True))
     items: list[tuple[int, str, str, int]] = []  # row, kind, key, source
     sources: list[Any] = []
-    members = _enter_windows(ev, windowed, records, items, sources)
+    members = _enter_windows(ev, prepared, windowed, records, items, sources)
     for revision, rows in acts:
         for row in rows.tolist():
             record = records[row]
             key = activation_id(program.agreement_id, revision.rule_id, record["incident_id"])
             items.append((row, "activation", key, len(sources)))
             sources.append(Activation(revision, record, (), None, None, (record,)))
-    violations = _violation_rows(program, prepared, plain, sources)
+    violations = _violation_rows(program, prepared, plain)
     events = _events(program, items, violations, sources)
     plain_rows, plain_revs = _plain_pairs(plain)
     tail.chunks.append(
@@ -155,91 +153,92 @@ def push_ordered(ev: StreamEvaluator, prepared: pl.DataFrame, tail: Tail) -> lis
 
 def _enter_windows(
     ev: StreamEvaluator,
+    prepared: pl.DataFrame,
     windowed: list[tuple[RevisionProgram, np.ndarray]],
     records: dict[int, Record],
     items: list[tuple[int, str, str, int]],
     sources: list[Any],
-) -> dict[int, list[PartitionKey]]:
-    """Append each windowed match to its partition (in row order); note the activations."""
-    if not windowed:
-        return {}
-    rows = np.concatenate([rows for _, rows in windowed])
-    which = np.concatenate([np.full(len(x), k) for k, (_, x) in enumerate(windowed)])
-    order = np.argsort(rows, kind="stable")
+) -> tuple[list[int], list[PartitionKey]]:
+    """Append each windowed match to its partition (in row order); note the activations.
+    Returns the (row, partition) of every match."""
     buckets: dict[PartitionKey, list[tuple[int, RevisionProgram, int]]] = defaultdict(list)
-    members: dict[int, list[PartitionKey]] = defaultdict(list)
-    for row, k in zip(rows[order].tolist(), which[order].tolist(), strict=True):
-        revision = windowed[k][0]
+    member_rows: list[int] = []
+    member_keys: list[PartitionKey] = []
+    mixed: set[PartitionKey] = set()  # partitions entered by several revisions in this frame
+    for revision, rows in windowed:
         window = revision.window
         assert window is not None
-        record = records[row]
-        group = tuple(record.get(column_of(name)) for name in window.group_by)
-        key: PartitionKey = (revision.slot, window.group_by, group)
-        value = 1
-        if window.field is not None:
-            raw = record.get(column_of(window.field))
-            value = 0 if raw is None else round(raw * window.scale) if window.scale != 1 else raw
-        buckets[key].append((row, revision, value))
-        members[row].append(key)
+        found = rows.tolist()
+        columns = [prepared[column_of(n)].gather(rows).to_list() for n in window.group_by]
+        groups = list(zip(*columns, strict=True)) if columns else [()] * len(found)
+        values = _values(window, prepared, rows)
+        keys = [(revision.slot, window.group_by, group) for group in groups]
+        for key, row, value in zip(keys, found, values, strict=True):
+            bucket = buckets[key]
+            if bucket and bucket[-1][1] is not revision:
+                mixed.add(key)
+            bucket.append((row, revision, value))
+        member_rows += found
+        member_keys += keys
     agreement = ev.program.agreement_id
     for key, entries in buckets.items():
+        if key in mixed:
+            entries.sort(key=lambda entry: entry[0])
         partition = ev._partitions.get(key)
         if partition is None:
             partition = ev._partitions[key] = Partition(key[2])
             partition.evicted_holds = ev._sticky.pop(key, False)
-        found = partition.extend(
+        raised = partition.extend(
             [records[row] for row, _, _ in entries],
             [revision for _, revision, _ in entries],
             [value for _, _, value in entries],
         )
-        for i, activation in found:
-            row = entries[i][0]
+        for i, activation in raised:
             trigger = activation.trigger["incident_id"]
             identity = activation_id(agreement, activation.revision.rule_id, trigger)
-            items.append((row, "activation", identity, len(sources)))
+            items.append((entries[i][0], "activation", identity, len(sources)))
             sources.append(activation)
-    return dict(members)
+    return member_rows, member_keys
+
+
+def _values(window: WindowSpec, prepared: pl.DataFrame, rows: np.ndarray) -> list[int]:
+    """What each match adds to its window (as the per-incident path computes it)."""
+    if window.field is None:
+        return [1] * len(rows)
+    raws = prepared[column_of(window.field)].gather(rows).to_list()
+    if window.scale == 1:
+        return [0 if raw is None else raw for raw in raws]
+    return [0 if raw is None else round(raw * window.scale) for raw in raws]
 
 
 def _violation_rows(
     program: VersionProgram,
     prepared: pl.DataFrame,
     plain: list[tuple[RevisionProgram, np.ndarray]],
-    sources: list[Any],
-) -> pl.DataFrame | None:
-    """Add the violations' rows (explanations rendered at once) to ``sources``; their
-    (row, kind, key, index into sources) as a frame."""
+) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """The violations as result rows (explanations rendered at once), and their (row,
+    kind, key, index into those rows) to order the events by."""
     table = violation_pairs(prepared, plain)
     if table is None:
         return None
-    incident = pl.col("explanation").struct.field("incident")
-    table = render_violations(
-        program, table.with_columns(incident.struct.field("time").alias("_t"))
+    table = render_violations(program, table)
+    rows = table.select(
+        "incident_id",
+        "rule_id",
+        "revision",
+        "clause",
+        pl.lit(program.version_id, pl.String).alias("version_id"),
+        pl.lit(program.version_hash, pl.String).alias("version_hash"),
+        "time",
+        "explanation",
     )
-    offset = len(sources)
-    columns = [table[c].to_list() for c in _VIOLATION_COLUMNS]
-    naive = table["_t"].cast(pl.Datetime("us")).to_list()  # as us_to_datetime, in one pass
-    columns[4] = [moment.replace(tzinfo=UTC) for moment in naive]
-    version_id, version_hash = program.version_id, program.version_hash
-    for incident_id, rule, revision, clause, time, text in zip(*columns, strict=True):
-        sources.append(
-            {
-                "incident_id": incident_id,
-                "rule_id": rule,
-                "revision": revision,
-                "clause": clause,
-                "version_id": version_id,
-                "version_hash": version_hash,
-                "time": time,
-                "explanation": text,
-            }
-        )
-    return table.select(
+    order = table.select(
         pl.col("_row").cast(pl.Int64).alias("row"),
         pl.lit("violation").alias("kind"),
         pl.concat_str(["incident_id", "rule_id", "revision"], separator="|").alias("key"),
-        (pl.int_range(pl.len(), dtype=pl.Int64) + offset).alias("index"),
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("index"),
     )
+    return rows, order
 
 
 _ORDER_SCHEMA = {"row": pl.Int64, "kind": pl.String, "key": pl.String, "index": pl.Int64}
@@ -248,26 +247,26 @@ _ORDER_SCHEMA = {"row": pl.Int64, "kind": pl.String, "key": pl.String, "index": 
 def _events(
     program: VersionProgram,
     items: list[tuple[int, str, str, int]],
-    violations: pl.DataFrame | None,
+    violations: tuple[pl.DataFrame, pl.DataFrame] | None,
     sources: list[Any],
 ) -> list[StreamEvent]:
     """The events, row by row, each row's in (kind, key) order as a push emits them."""
-    pieces = [] if violations is None else [violations]
+    pieces = [] if violations is None else [violations[1]]
     if items:
         pieces.append(pl.DataFrame(items, schema=_ORDER_SCHEMA, orient="row"))
     if not pieces:
         return []
     order = pl.concat(pieces).sort("row", "kind", "key")
+    rows = pl.DataFrame() if violations is None else violations[0]
     events: list[StreamEvent] = []
-    ready = StreamEvent.ready
+    in_frame = StreamEvent.in_frame
     for kind, key, index in zip(
         order["kind"].to_list(), order["key"].to_list(), order["index"].to_list(), strict=True
     ):
-        source = sources[index]
         if kind == "violation":
-            events.append(ready("issue", "violation", key, source))
+            events.append(in_frame("issue", "violation", key, rows, index))
         else:
-            events.extend(activation_events(program, "issue", source))
+            events.extend(activation_events(program, "issue", sources[index]))
     return events
 
 
@@ -287,6 +286,9 @@ def materialise(ev: StreamEvaluator, tail: Tail) -> None:
         ids = chunk.ids.to_list()
         times = chunk.times.tolist()
         first = int(np.searchsorted(chunk.plain_rows, chunk.start, "left"))
+        members: dict[int, list[PartitionKey]] = defaultdict(list)
+        for row, key in zip(*chunk.members, strict=True):
+            members[row].append(key)
         held: dict[int, list[RevisionProgram]] = defaultdict(list)
         for row, rev in zip(
             chunk.plain_rows[first:].tolist(), chunk.plain_revs[first:].tolist(), strict=True
@@ -301,7 +303,7 @@ def materialise(ev: StreamEvaluator, tail: Tail) -> None:
             record = chunk.records.get(row) or {"incident_id": identity, "_t": times[row]}
             ev._incidents[identity] = record
             ev._heap.append((times[row], identity))
-            keys = chunk.members.get(row)
+            keys = members.get(row)
             if row in held or keys is not None:
                 ev._results[identity] = [
                     (ev._plain_key(r, record), (r, record)) for r in held.get(row, ())

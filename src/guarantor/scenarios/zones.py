@@ -178,6 +178,7 @@ class ZoneIndex:
         return {name: array[0].item() for name, array in values.items()}
 
 
+_BAND_FROM = 256  # places; fewer are measured directly
 _KM_PER_DEGREE = 110.0  # fewer than on the ground (at least 110.57 km per degree of latitude)
 
 
@@ -192,10 +193,12 @@ def _within_reach(
     west, south, east, north = bounds
     if east - west > 30.0 or north - south > 30.0 or max(abs(south), abs(north)) > 80.0:
         return np.ones(lons.shape, dtype=bool)
-    # the latitude band first (cheap): beyond it, y alone exceeds the bound by a margin
+    # on many places, the latitude band first (cheap): beyond it, y alone exceeds the bound
     band = 1.001 * (1.2 * limit + 1.0) / _KM_PER_DEGREE + 1e-9
     reach = np.zeros(lons.shape, dtype=bool)
-    rows = np.flatnonzero((lats >= south - band) & (lats <= north + band))
+    rows: slice | np.ndarray = slice(None)
+    if len(lons) > _BAND_FROM:
+        rows = np.flatnonzero((lats >= south - band) & (lats <= north + band))
     lons, lats = lons[rows], lats[rows]
     dlat = np.maximum(np.maximum(south - lats, lats - north), 0.0)
     dlon = np.maximum(np.maximum(west - lons, lons - east), 0.0)
