@@ -17,7 +17,7 @@ import polars as pl
 
 from guarantor.evidence.fusion.config import FusionConfig
 from guarantor.evidence.fusion.independence import citations, normalise_url, organisations
-from guarantor.evidence.fusion.similarity import normalise_text, normalised_tokens
+from guarantor.evidence.fusion.similarity import fold, latin_text, normalised_tokens
 from guarantor.evidence.precision import place_radius_km
 
 __all__ = ["SPAN_CLASS_HOURS", "prepare"]
@@ -74,35 +74,53 @@ def _places() -> list[pl.Expr]:
     ]
 
 
-def _groups(column: str, mapping: dict[str, str]) -> pl.Expr:
-    value = pl.col(column).str.strip_chars().str.to_lowercase()
+def _groups(column: pl.Series, mapping: dict[str, str]) -> pl.Expr:
+    """The compatibility group of each value of ``column`` (null for none, unknown, other),
+    worked out once per distinct value (types and weapons are a short vocabulary)."""
+    values = column.drop_nulls().unique()
+    value = pl.col("value").str.strip_chars().str.to_lowercase()
     value = pl.when(value.str.len_chars() > 0).then(value)
     grouped = value.replace(mapping) if mapping else value
-    return pl.when(value.is_in(["unknown", "other"]).fill_null(False)).then(None).otherwise(grouped)
+    group = (
+        pl.when(value.is_in(["unknown", "other"]).fill_null(False)).then(None).otherwise(grouped)
+    )
+    table = pl.DataFrame({"value": values}).with_columns(group=group.cast(pl.Utf8))
+    return pl.col(column.name).replace_strict(
+        table["value"], table["group"], default=None, return_dtype=pl.Utf8
+    )
+
+
+def _by_key(reports: pl.DataFrame) -> pl.DataFrame:
+    """Reports with a key in ``report_key`` order (stable: the first of a repeated key leads),
+    one per key, numbered by ``idx``. Input already in key order is not sorted again."""
+    key = pl.col("report_key")
+    keyed = reports.filter(key.is_not_null())
+    if not keyed["report_key"].is_sorted():
+        keyed = keyed.sort("report_key", maintain_order=True)
+    return (
+        keyed.filter((key != key.shift(1)).fill_null(True))
+        .with_row_index("idx")
+        .with_columns(pl.col("idx").cast(pl.Int64))
+    )
 
 
 def prepare(reports: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
     """The fusion frame of ``reports`` (any frame with the REPORT_SCHEMA columns)."""
-    key = pl.col("report_key")
-    frame = (
-        reports.filter(key.is_not_null())
-        .sort("report_key", maintain_order=True)  # stable: the first of a repeated key leads
-        .filter((key != key.shift(1)).fill_null(True))
-        .with_row_index("idx")
-        .with_columns(pl.col("idx").cast(pl.Int64))
-    )
+    frame = _by_key(reports)
     org = organisations(frame["outlet"])
-    # Lazy, so that repeated subexpressions (times, spans, texts) are computed once.
+    types = {k.lower(): v for k, v in config.compatible_types.items()}
+    weapons = {k.lower(): v for k, v in config.compatible_weapons.items()}
+    # Lazy, so that repeated subexpressions (times, spans) are computed once; the text is
+    # normalised in a step of its own, so that its emptiness check does not redo it.
     frame = (
         frame.lazy()
-        .with_columns(text_full=normalise_text("text", 1_000_000))
+        .with_columns(text_full=fold(latin_text("text")))
+        .with_columns(text_full=pl.when(pl.col("text_full") != "").then(pl.col("text_full")))
         .with_columns(
             *_times(config),
             *_places(),
-            type_group=_groups("type", {k.lower(): v for k, v in config.compatible_types.items()}),
-            weapon_group=_groups(
-                "weapon", {k.lower(): v for k, v in config.compatible_weapons.items()}
-            ),
+            type_group=_groups(frame["type"], types),
+            weapon_group=_groups(frame["weapon"], weapons),
             text_norm=pl.col("text_full").str.slice(0, config.text_chars),
             text_hash=pl.col("text_full").hash(),
             long_tokens=normalised_tokens(pl.col("text_full")),
@@ -115,9 +133,17 @@ def prepare(reports: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
         .drop("text_full")
         .collect()
     )
+    outlet = pl.col("outlet")
     frame = (
         frame.lazy()
-        .join(org.lazy(), on="outlet", how="left")
+        .with_columns(  # a left join on the outlet, which keeps the order
+            organisation=outlet.replace_strict(
+                org["outlet"], org["organisation"], default=None, return_dtype=pl.Utf8
+            ),
+            kind=outlet.replace_strict(
+                org["outlet"], org["kind"], default=None, return_dtype=pl.Utf8
+            ),
+        )
         .with_columns(
             organisation=pl.coalesce(
                 "organisation",
@@ -142,7 +168,7 @@ def prepare(reports: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
         )
         .collect()
     )
-    return frame.sort("idx")
+    return frame
 
 
 def _words(column: str) -> pl.Expr:
