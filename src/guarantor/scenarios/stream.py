@@ -58,7 +58,7 @@ from guarantor.scenarios.program import RevisionProgram, compile_version
 from guarantor.scenarios.stream_columnar import (
     Tail,
     materialise,
-    ordered_after,
+    ordered_tail,
     push_ordered,
     record_columns,
 )
@@ -167,7 +167,7 @@ class StreamEvaluator:
             prepared = add_zone_columns(prepared, self._zones, self._uses, self._limits)
         if self._positions is not None:
             prepared = add_position_columns(prepared, self._positions)
-        tail = self._ordered_tail(prepared)
+        tail = ordered_tail(self, prepared)
         if tail is not None:
             return push_ordered(self, prepared, tail)
         self._materialise()
@@ -189,22 +189,6 @@ class StreamEvaluator:
             record = full.get(row) or {"incident_id": identity, "_t": time_us}
             events.extend(self._push(record, matched.get(row, ())))
         return events
-
-    def _ordered_tail(self, prepared: pl.DataFrame) -> Tail | None:
-        """The columnar tail if ``prepared`` can take the columnar path (new rows in
-        order after every one held), starting one if the per-incident state is empty."""
-        ids = prepared["incident_id"]
-        last = self._tail.last if self._tail is not None else None
-        if not ordered_after(last, self._max_seen, prepared["_t"].to_numpy(), ids):
-            return None
-        if self._tail is None:
-            if self._incidents or self._partitions:
-                return None
-            self._heap.clear()
-            self._tail = Tail()
-        elif self._tail.holds_any(ids):
-            return None
-        return self._tail
 
     def _materialise(self) -> None:
         """Leave the columnar path: the held rows become per-incident state."""

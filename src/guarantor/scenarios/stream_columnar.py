@@ -38,7 +38,14 @@ from guarantor.scenarios.violations import render_violations, violation_pairs
 if TYPE_CHECKING:
     from guarantor.scenarios.stream import StreamEvaluator
 
-__all__ = ["Tail", "materialise", "ordered_after", "push_ordered", "record_columns"]
+__all__ = [
+    "Tail",
+    "materialise",
+    "ordered_after",
+    "ordered_tail",
+    "push_ordered",
+    "record_columns",
+]
 
 PartitionKey = tuple[int, tuple[str, ...], tuple[Any, ...]]
 
@@ -110,6 +117,23 @@ def ordered_after(
         later = ids.gather(ties + 1) > ids.gather(ties)
         return bool(later.all())
     return True
+
+
+def ordered_tail(ev: StreamEvaluator, prepared: pl.DataFrame) -> Tail | None:
+    """The columnar tail if ``prepared`` can take the columnar path (new rows in order
+    after every one held), starting one if the per-incident state is empty."""
+    ids = prepared["incident_id"]
+    last = ev._tail.last if ev._tail is not None else None
+    if not ordered_after(last, ev._max_seen, prepared["_t"].to_numpy(), ids):
+        return None
+    if ev._tail is None:
+        if ev._incidents or ev._partitions:
+            return None
+        ev._heap.clear()
+        ev._tail = Tail()
+    elif ev._tail.holds_any(ids):
+        return None
+    return ev._tail
 
 
 def push_ordered(ev: StreamEvaluator, prepared: pl.DataFrame, tail: Tail) -> list[StreamEvent]:
