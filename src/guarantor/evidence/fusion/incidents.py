@@ -66,19 +66,30 @@ def most_restrictive(markings: list[str | None]) -> str:
 
 
 def _modes(members: pl.DataFrame) -> pl.DataFrame:
-    """Per label, the most frequent value of each of ``_MODES`` (ties: alphabetical)."""
-    out = members.select("label").unique()
+    """Per label, the most frequent value of each of ``_MODES`` (ties: alphabetical).
+
+    Most incidents agree on each attribute: their single value is the mode. Values are
+    counted only for the incidents whose members give several."""
+    out = members.group_by("label").agg(
+        *(pl.col(c).drop_nulls().n_unique().alias(f"{n} kinds") for n, c in _MODES.items()),
+        *(pl.col(c).drop_nulls().first().alias(n) for n, c in _MODES.items()),
+    )
     for name, column in _MODES.items():
+        mixed = out.filter(pl.col(f"{name} kinds") > 1)["label"]
+        if mixed.is_empty():
+            continue
         counted = (
-            members.select("label", value=pl.col(column))
+            members.filter(pl.col("label").is_in(mixed.implode()))
+            .select("label", value=pl.col(column))
             .drop_nulls("value")
             .group_by("label", "value")
             .len()
             .sort(["label", "len", "value"], descending=[False, True, False])
             .filter(pl.col("label").is_first_distinct())
         )
-        out = out.join(counted.select("label", pl.col("value").alias(name)), on="label", how="left")
-    return out
+        out = out.join(counted.select("label", mode="value"), on="label", how="left")
+        out = out.with_columns(pl.coalesce("mode", name).alias(name)).drop("mode")
+    return out.select("label", *_MODES)
 
 
 _TIME = {"time": "observed_at", "time_until": "observed_until", "time_precision": "time_precision"}
@@ -287,21 +298,23 @@ def incident_frames(
 def _membership(
     members: pl.DataFrame, clustering: Clustering, evidence: pl.DataFrame, ids: pl.DataFrame
 ) -> pl.DataFrame:
-    """Sorted by incident id and report key: by the incident's ``position`` (in incident id
-    order) and ``idx`` (which follows ``report_key``), integers rather than texts."""
+    """Sorted by incident id and report key: the order is found on integers, the incident's
+    ``position`` (in incident id order) and ``idx`` (which follows ``report_key``), and the
+    texts are gathered in that order, never sorted."""
     keys = members.sort("idx")["report_key"]
-    parent = pl.Series(clustering.parent).gather(members["idx"])
     by_label = ids.sort("label")  # labels are 0 .. incidents - 1
-    frame = (
-        members.select("idx", "report_key", "label")
-        .with_columns(
-            joined_by=pl.when(parent >= 0).then(keys.gather(parent.clip(lower_bound=0))),
-            parent_edge=pl.Series(clustering.parent_edge).gather(members["idx"]),
-            position=by_label["position"].gather(members["label"]),
-            incident_id=by_label["incident_id"].gather(members["label"]),
-        )
-        .join(evidence, on="parent_edge", how="left")
-        .with_columns(evidence=pl.col("evidence").fill_null('{"rule":"seed"}'))
-    )
-    ordered = frame.sort("position", "idx")
-    return ordered.select([pl.col(c).cast(t) for c, t in MEMBERSHIP_SCHEMA.items()])
+    order = members.select(
+        "idx", position=by_label["position"].gather(members["label"]).cast(pl.Int64)
+    ).sort("position", "idx")
+    idx = order["idx"]
+    parent = pl.Series(clustering.parent).gather(idx)
+    frame = pl.DataFrame(
+        {
+            "report_key": keys.gather(idx),
+            "incident_id": ids.sort("position")["incident_id"].gather(order["position"]),
+            "parent_edge": pl.Series(clustering.parent_edge).gather(idx),
+        }
+    ).with_columns(joined_by=pl.when(parent >= 0).then(keys.gather(parent.clip(lower_bound=0))))
+    frame = frame.join(evidence, on="parent_edge", how="left", maintain_order="left")
+    frame = frame.with_columns(evidence=pl.col("evidence").fill_null('{"rule":"seed"}'))
+    return frame.select([pl.col(c).cast(t) for c, t in MEMBERSHIP_SCHEMA.items()])
