@@ -116,15 +116,12 @@ def _constrained(
             status[edge] = JOINED
 
 
-def _parents(size: int, a: IntArray, b: IntArray, tree: IntArray) -> tuple[IntArray, IntArray]:
-    """Orient the forest from each component's seed (its smallest ``idx``)."""
-    labels = _components(size, a[tree], b[tree])
-    seeds = (
-        pl.DataFrame({"label": labels, "idx": np.arange(size)})
-        .group_by("label")
-        .agg(pl.col("idx").min())["idx"]
-        .to_numpy()
-    )
+def _parents(
+    size: int, a: IntArray, b: IntArray, tree: IntArray, labels: IntArray
+) -> tuple[IntArray, IntArray]:
+    """Orient the forest (whose components are ``labels``) from each component's seed (its
+    smallest ``idx``)."""
+    seeds = np.unique(labels, return_index=True)[1].astype(np.int64)
     root = size  # a virtual node joined to every seed
     rows = np.concatenate([a[tree], np.full(len(seeds), root)])
     cols = np.concatenate([b[tree], seeds])
@@ -163,6 +160,7 @@ def cluster(size: int, a: IntArray, b: IntArray, exclusive: pl.DataFrame) -> Clu
     if len(hard):
         _constrained(hard, a, b, exclusive, status)
     tree = np.flatnonzero(status == JOINED).astype(np.int64)
-    parent, parent_edge = _parents(size, a, b, tree)
-    final = _components(size, a[tree], b[tree])
+    # Without a refused link the forest spans each component of the links: same labels.
+    final = _components(size, a[tree], b[tree]) if len(hard) else labels
+    parent, parent_edge = _parents(size, a, b, tree, final)
     return Clustering(labels=final, parent=parent, parent_edge=parent_edge, status=status)

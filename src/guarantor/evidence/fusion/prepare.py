@@ -133,17 +133,9 @@ def prepare(reports: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
         .drop("text_full")
         .collect()
     )
-    outlet = pl.col("outlet")
     frame = (
         frame.lazy()
-        .with_columns(  # a left join on the outlet, which keeps the order
-            organisation=outlet.replace_strict(
-                org["outlet"], org["organisation"], default=None, return_dtype=pl.Utf8
-            ),
-            kind=outlet.replace_strict(
-                org["outlet"], org["kind"], default=None, return_dtype=pl.Utf8
-            ),
-        )
+        .join(org.lazy(), on="outlet", how="left", maintain_order="left")  # no sort after
         .with_columns(
             organisation=pl.coalesce(
                 "organisation",
@@ -168,7 +160,9 @@ def prepare(reports: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
         )
         .collect()
     )
-    return frame
+    # One chunk per column: Polars 2.1 panics on some operations of fusion (a format, a sort
+    # and a window over a filtered frame) when columns come in several chunks.
+    return frame.rechunk()
 
 
 def _words(column: str) -> pl.Expr:
