@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from guarantor.evidence.fusion import fuse
+from guarantor.evidence.fusion import fuse, fuse_incremental
 from guarantor.evidence.fusion.links import _shared_url
 from guarantor.evidence.fusion.similarity import normalise_text, normalised_tokens, token_count
 
@@ -103,3 +103,24 @@ def test_an_incident_whose_members_disagree_takes_the_most_frequent_value() -> N
     incidents = fuse(reports).incidents.sort("reports")
     assert incidents["reports"].to_list() == [2, 3]
     assert incidents["target"].to_list() == ["shop", "school"]
+
+
+def test_register_records_out_of_key_order_fuse_incrementally_as_from_scratch() -> None:
+    # Prepared frames came in two chunks here, on which Polars panicked when the incremental
+    # run grouped the register records; the wide final sort that hid it is gone.
+    keys = [f"k{i:02d}" for i in (4, 5, 11, 10, 12, 8, 0, 9, 14, 7, 6, 2, 13, 1, 3)]
+    outlets = ["Unian", "Reuters News", "Unian", "Reuters News", "AFP", "AFP", "Reuters News"]
+    outlets += ["MemoryBook", "Reuters Pictures", "AFP", "Reuters Pictures", "AFP", "MemoryBook"]
+    outlets += ["AFP", "AFP"]
+    rows = [
+        make_report(key, outlet=outlet, text="Shelling of Pisky", deaths=1)
+        for key, outlet in zip(keys, outlets, strict=True)
+    ]
+    everything = make_frame(rows)
+    for split in (4, 10):
+        before = fuse(make_frame(rows[:split]))
+        after = fuse_incremental(before, make_frame(rows[split:]), everything)
+        scratch = fuse(everything)
+        assert_frame_equal(after.incidents, scratch.incidents)
+        assert_frame_equal(after.membership, scratch.membership)
+        assert_frame_equal(after.pairs, scratch.pairs)
