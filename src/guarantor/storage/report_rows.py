@@ -33,7 +33,9 @@ __all__ = [
     "copy_csv",
     "issue_rows",
     "result_frame",
+    "sqlite_columns",
     "sqlite_rows",
+    "sqlite_tuples",
     "tuples",
 ]
 
@@ -97,37 +99,57 @@ _NO_INT: Final = -(2**63)  # stands for null in integer columns (checked to be a
 def sqlite_rows(
     frame: pl.DataFrame, time_format: str
 ) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
-    """(one placeholder per column, rows) for ``executemany``, with no ``None`` to bind.
+    """(one placeholder per column, rows) for ``executemany``, with no ``None`` to bind (see
+    :func:`sqlite_columns`)."""
+    marks, prepared = sqlite_columns(frame, time_format)
+    return marks, sqlite_tuples(prepared)
+
+
+def sqlite_tuples(prepared: pl.DataFrame) -> Iterator[tuple[Any, ...]]:
+    """The rows of a frame made by :func:`sqlite_columns` (or a slice of it) as tuples."""
+    return zip(*(prepared.get_column(c).to_list() for c in prepared.columns), strict=True)
+
+
+def sqlite_columns(frame: pl.DataFrame, time_format: str) -> tuple[list[str], pl.DataFrame]:
+    """(one placeholder per column, the frame with no null left to bind), in one Polars pass.
 
     Python's ``sqlite3`` binds ``None`` through its adaptation protocol, at about ten times
     the cost of a number; reports have a dozen nulls a row. So nulls go in as values that
     turn into NULL: NaN for floats (SQLite stores NaN as NULL; the parsers never keep a NaN),
     ``''`` for text and the smallest 64-bit integer for integers, behind ``NULLIF(?, ...)``.
     A column that holds the stand-in value as a real value (an empty text) keeps ``None``.
+    Times become text in ``time_format``. Slice the frame and turn each slice into tuples
+    with :func:`sqlite_tuples`: the conversion to Python objects stays bounded.
     """
+    nulls = frame.null_count().row(0, named=True) if frame.height else {}
+    probes = [
+        (pl.col(c) == "").any().alias(c) if frame.schema[c] == pl.Utf8 else
+        (pl.col(c).cast(pl.Int64).min() == _NO_INT).alias(c)
+        for c in frame.columns
+        if nulls.get(c) and (frame.schema[c] == pl.Utf8 or frame.schema[c].is_integer())
+    ]  # fmt: skip
+    taken = frame.select(probes).row(0, named=True) if probes else {}
     marks: list[str] = []
-    columns: list[pl.Series] = []
-    for name in frame.columns:
-        column = frame.get_column(name)
-        if name in TIMES:
-            column = column.dt.strftime(time_format)
-        mark, column = _without_nulls(column)
+    columns: list[pl.Expr] = []
+    for name, dtype in frame.schema.items():
+        column = pl.col(name).dt.strftime(time_format) if name in TIMES else pl.col(name)
+        kind = pl.Utf8 if name in TIMES else dtype  # a time as text is never ''
+        mark, column = _without_nulls(column, kind, bool(nulls.get(name)), taken.get(name))
         marks.append(mark)
-        columns.append(column)
-    return marks, zip(*(c.to_list() for c in columns), strict=True)
+        columns.append(column.alias(name))
+    return marks, frame.select(columns)
 
 
-def _without_nulls(column: pl.Series) -> tuple[str, pl.Series]:
-    if not column.null_count():
+def _without_nulls(
+    column: pl.Expr, dtype: Any, has_nulls: bool, stand_in_taken: bool | None
+) -> tuple[str, pl.Expr]:
+    if not has_nulls or stand_in_taken:
         return "?", column
-    if column.dtype.is_float():
+    if dtype.is_float():
         return "?", column.fill_null(float("nan"))
-    if column.dtype.is_integer():
-        wide = column.cast(pl.Int64)
-        if wide.min() == _NO_INT:
-            return "?", column
-        return f"NULLIF(?, {_NO_INT})", wide.fill_null(_NO_INT)
-    if column.dtype == pl.Utf8 and not (column == "").any():
+    if dtype.is_integer():
+        return f"NULLIF(?, {_NO_INT})", column.cast(pl.Int64).fill_null(_NO_INT)
+    if dtype == pl.Utf8:
         return "NULLIF(?, '')", column.fill_null("")
     return "?", column
 

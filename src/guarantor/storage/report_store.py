@@ -23,11 +23,13 @@ keys wins. Only the rows actually inserted are counted as accepted.
 
 **Fast.** Rows bypass SQLAlchemy's per-row processing (see :mod:`.report_rows`). On SQLite:
 ``INSERT ... ON CONFLICT (report_key) DO NOTHING`` through ``executemany`` on the driver
-connection with plain tuples that hold no ``None`` (see :func:`.report_rows.sqlite_rows`),
-in slices of 20,000 rows (bounded memory) sorted by
-``report_key`` (the random keys then go into their unique index in order, about a third
-cheaper than in input order), and a 256 MiB page cache for the batch so that the indexes stay
-in memory. On PostgreSQL: the keys of the chunk already stored are looked up, and the new
+connection with plain tuples that hold no ``None`` (:func:`.report_rows.sqlite_rows`), in
+slices of 20,000 rows (bounded memory) sorted by ``report_key`` (the key index fills in
+order), with a 256 MiB page cache for the batch; and when the batch is big next to the table
+(at the first chunk, the table holds no more rows than that chunk), the secondary indexes of
+``reports`` are dropped in the batch's transaction and built again, sorted, before it commits
+(:mod:`.report_bulk`: transactional, so a failed or killed batch leaves them as they were).
+On PostgreSQL: the keys of the chunk already stored are looked up, and the new
 reports go straight into ``reports`` by ``COPY`` (CSV written by Polars). Should a concurrent
 import commit one of those keys first, that ``COPY`` fails on the key; the chunk is then
 rolled back to a savepoint and written the safe way: ``COPY`` into a temporary table, then
@@ -43,7 +45,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import polars as pl
@@ -55,6 +57,14 @@ from guarantor.evidence.reports import REPORT_SCHEMA, Source
 from guarantor.services import audit
 from guarantor.services.intake_ports import BatchInfo
 from guarantor.storage.engine import BULK_READ_OPTIONS, writer_connection
+from guarantor.storage.report_batches import (
+    abandon,
+    abandon_stale,
+    lock_sql,
+    new_batch_row,
+    release_lock,
+    set_status,
+)
 from guarantor.storage.report_bulk import bulk_wanted, drop_secondary_indexes, restore_indexes
 from guarantor.storage.report_rows import (
     ISSUE_COLUMNS,
@@ -68,14 +78,15 @@ from guarantor.storage.report_rows import (
     copy_csv,
     issue_rows,
     result_frame,
+    sqlite_columns,
     sqlite_rows,
+    sqlite_tuples,
 )
 from guarantor.storage.report_tables import import_batches, intake_issues, reports, sources
 from guarantor.storage.security_store import SqlAuditLog
 
 __all__ = ["ISSUE_SCHEMA", "BatchRecord", "SqlReportStore"]
 
-_LOCK_SPACE = 0x47524E54  # first key of PostgreSQL advisory locks of import batches ("GRNT")
 _STAGE = "guarantor_stage_reports"
 _UNIQUE_VIOLATION = "23505"
 _SQLITE_CACHE_KIB = 256 * 1024  # page cache of the writer during a batch: indexes stay in memory
@@ -123,15 +134,15 @@ class SqlReportStore:
             )
         with writer_connection(self._engine) as connection, self._session(connection, info):
             with connection.begin():
-                _abandon_stale(connection, info.batch_id, self._postgres)
-                connection.execute(sa.insert(import_batches), _new_batch_row(info))
+                abandon_stale(connection, info.batch_id, self._postgres)
+                connection.execute(sa.insert(import_batches), new_batch_row(info))
             writer = _BatchWriter(connection, info, self._postgres)
             try:
                 connection.begin()
                 yield writer
             finally:
                 if not writer.committed:
-                    _abandon(connection, info.batch_id)
+                    abandon(connection, info.batch_id)
 
     @contextlib.contextmanager
     def _session(self, connection: sa.Connection, info: BatchInfo) -> Iterator[None]:
@@ -141,11 +152,11 @@ class SqlReportStore:
         driver: Any = connection.connection.driver_connection
         if self._postgres:
             with connection.begin():
-                connection.execute(_lock_sql("pg_advisory_lock"), {"b": info.batch_id})
+                connection.execute(lock_sql("pg_advisory_lock"), {"b": info.batch_id})
             try:
                 yield
             finally:
-                _release_lock(connection, info.batch_id)
+                release_lock(connection, info.batch_id)
             return
         (cache,) = driver.execute("PRAGMA cache_size").fetchone()
         driver.execute(f"PRAGMA cache_size=-{_SQLITE_CACHE_KIB}")
@@ -251,7 +262,7 @@ class _BatchWriter:
     ) -> tuple[int, int]:
         self._check_open()
         frame = canonical(reports, self._info.batch_id)
-        unique = frame.unique(subset="report_key", keep="first", maintain_order=True)
+        unique = frame.filter(pl.col("report_key").is_first_distinct())  # the first wins
         added = self._insert_reports(unique) if unique.height else 0
         issues = pl.concat(
             [issue_rows(rejections, "rejected"), issue_rows(warnings, "warning")], how="vertical"
@@ -264,14 +275,14 @@ class _BatchWriter:
     def commit(self, read: int, accepted: int, rejected: int, duplicate: int) -> None:
         self._check_open()
         if self._postgres:  # a batch killed while its server process was busy is gone by now
-            _abandon_stale(self._connection, self._info.batch_id, postgres=True)
+            abandon_stale(self._connection, self._info.batch_id, postgres=True)
         counts = {
             "read": read, "accepted": accepted, "rejected": rejected, "duplicate": duplicate,
             "warnings": self._warnings,
         }  # fmt: skip
         if self._dropped:
             restore_indexes(self._driver, self._dropped)
-        _set_status(self._connection, self._info.batch_id, "complete", **counts)
+        set_status(self._connection, self._info.batch_id, "complete", **counts)
         self._connection.commit()
         self.committed = True
 
@@ -300,13 +311,13 @@ class _BatchWriter:
             self._dropped = drop_secondary_indexes(self._driver) if bulk else []
         before = self._driver.total_changes
         ordered = frame.sort("report_key")  # the key index fills in order: far fewer page moves
-        for start in range(0, ordered.height, _SQLITE_ROWS):
-            marks, rows = sqlite_rows(ordered.slice(start, _SQLITE_ROWS), SQLITE_TIME)
-            sql = (
-                f"INSERT INTO reports ({', '.join(ROW_COLUMNS)}) VALUES ({', '.join(marks)}) "
-                "ON CONFLICT (report_key) DO NOTHING"
-            )
-            self._driver.executemany(sql, rows)
+        marks, prepared = sqlite_columns(ordered, SQLITE_TIME)
+        sql = (
+            f"INSERT INTO reports ({', '.join(ROW_COLUMNS)}) VALUES ({', '.join(marks)}) "
+            "ON CONFLICT (report_key) DO NOTHING"
+        )
+        for start in range(0, prepared.height, _SQLITE_ROWS):
+            self._driver.executemany(sql, sqlite_tuples(prepared.slice(start, _SQLITE_ROWS)))
         return int(self._driver.total_changes - before)
 
     def _copy_reports(self, frame: pl.DataFrame) -> int:
@@ -368,65 +379,3 @@ def _dialect_insert(postgres: bool, table: sa.Table) -> Any:
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return sqlite_insert(table)
-
-
-# --- batch rows and locks ----------------------------------------------------------------
-
-
-def _new_batch_row(info: BatchInfo) -> dict[str, Any]:
-    return {
-        "batch_id": info.batch_id, "file_name": info.file_name, "file_sha256": info.file_sha256,
-        "file_bytes": info.file_bytes, "format": info.format, "source_id": info.source_id,
-        "started_at": info.started_at, "finished_at": None, "status": "running",
-        "read": 0, "accepted": 0, "rejected": 0, "duplicate": 0, "warnings": 0,
-    }  # fmt: skip
-
-
-def _set_status(connection: sa.Connection, batch_id: str, status: str, **counts: int) -> None:
-    connection.execute(
-        sa.update(import_batches)
-        .where(import_batches.c.batch_id == batch_id)
-        .values(status=status, finished_at=datetime.now(UTC), **counts)
-    )
-
-
-def _abandon(connection: sa.Connection, batch_id: str) -> None:
-    """Roll the batch back and mark it ``abandoned``. If the database cannot be reached the
-    row stays ``running`` and the next batch marks it; the original error is what matters."""
-    try:
-        if connection.in_transaction():
-            connection.rollback()
-        with connection.begin():
-            _set_status(connection, batch_id, "abandoned")
-    except sa.exc.DBAPIError:
-        connection.invalidate()
-
-
-def _abandon_stale(connection: sa.Connection, batch_id: str, postgres: bool) -> None:
-    """Mark ``abandoned`` the batches left ``running`` by an import that died.
-
-    SQLite has one writer, so a ``running`` batch seen by the writer is a dead one. On
-    PostgreSQL a live batch holds its advisory lock: only batches whose lock is free are dead.
-    """
-    stale = (import_batches.c.status == "running") & (import_batches.c.batch_id != batch_id)
-    if postgres:
-        stale = stale & sa.func.pg_try_advisory_xact_lock(
-            _LOCK_SPACE, sa.func.hashtext(import_batches.c.batch_id), type_=sa.Boolean
-        )
-    connection.execute(
-        sa.update(import_batches).where(stale).values(status="abandoned"),
-    )
-
-
-def _lock_sql(function: str) -> sa.TextClause:
-    return sa.text(f"SELECT {function}({_LOCK_SPACE}, hashtext(:b))")
-
-
-def _release_lock(connection: sa.Connection, batch_id: str) -> None:
-    try:
-        if connection.in_transaction():
-            connection.rollback()
-        connection.execute(_lock_sql("pg_advisory_unlock"), {"b": batch_id})
-        connection.commit()
-    except sa.exc.DBAPIError:  # a broken connection: the server dropped its locks with it
-        connection.invalidate()
