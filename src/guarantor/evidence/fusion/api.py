@@ -94,7 +94,8 @@ def _items(frame: pl.DataFrame) -> pl.DataFrame:
     toll = pl.col("toll").fill_null(1).clip(lower_bound=1)
     day = (pl.col("h0") / 24.0).floor().cast(pl.Int64).fill_null(pl.col("idx"))
     return (
-        frame.filter(pl.col("itemised"))
+        frame.select("idx", "itemised", "organisation", "toll", "h0", "claim")  # narrow first
+        .filter(pl.col("itemised"))
         .with_columns(key=pl.format("item\x1f{}\x1f{}\x1f{}", "organisation", toll, day))
         .sort("key", pl.col("claim").fill_null(pl.col("idx").cast(pl.UInt64)), "idx")
         .select("idx", "key", label=pl.int_range(pl.len()).over("key") // toll)

@@ -134,9 +134,12 @@ def _grid_join(probe: pl.DataFrame, index: pl.DataFrame, bucket: float) -> pl.Da
 def _grid_pairs(
     frame: pl.DataFrame, config: FusionConfig, probes: pl.Series | None
 ) -> pl.DataFrame:
-    usable = frame.filter(
-        pl.col("pc").is_not_null() & pl.col("has_time") & ~pl.col("coarse")
-    ).select("idx", "lat", "lon", "h0", type_group=_type_code())
+    usable = (
+        frame.lazy()  # the filter reads only the columns selected
+        .filter(pl.col("pc").is_not_null() & pl.col("has_time") & ~pl.col("coarse"))
+        .select("idx", "lat", "lon", "h0", type_group=_type_code())
+        .collect()
+    )
     bucket = _near_bucket(config)
     if probes is None:
         return _grid_join(usable, usable, bucket)
@@ -156,7 +159,8 @@ def _tokens(frame: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
     words = pl.col("text_norm").str.split(" ").list.unique()
     usable = pl.element().str.len_chars() >= config.token_chars
     return (
-        frame.filter(pl.col("pc").is_not_null() & pl.col("has_time"))
+        frame.lazy()
+        .filter(pl.col("pc").is_not_null() & pl.col("has_time"))
         .select(
             "idx",
             "h0",
@@ -168,6 +172,7 @@ def _tokens(frame: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
         .explode("token")
         .drop_nulls("token")
         .with_columns(pl.col("token").hash())
+        .collect()
     )
 
 
@@ -241,8 +246,10 @@ def _shared(
 
 def _document_keys(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     by_url = frame.select("idx", "h0", key=pl.col("urls")).explode("key")
-    by_text = frame.filter(pl.col("document")).select(
-        "idx", "h0", key=pl.col("text_hash").cast(pl.Utf8)
+    by_text = (
+        frame.select("idx", "h0", "document", "text_hash")
+        .filter(pl.col("document"))
+        .select("idx", "h0", key=pl.col("text_hash").cast(pl.Utf8))
     )
     return by_url, by_text
 

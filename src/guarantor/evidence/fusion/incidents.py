@@ -79,8 +79,8 @@ def _modes(members: pl.DataFrame) -> pl.DataFrame:
         if mixed.is_empty():
             continue
         counted = (
-            members.filter(pl.col("label").is_in(mixed.implode()))
-            .select("label", value=pl.col(column))
+            members.select("label", value=pl.col(column))
+            .filter(pl.col("label").is_in(mixed.implode()))
             .drop_nulls("value")
             .group_by("label", "value")
             .len()
@@ -121,8 +121,8 @@ def _time_order(members: pl.DataFrame) -> npt.NDArray[np.int64]:
 def _markings(members: pl.DataFrame, labels: pl.Series) -> pl.DataFrame:
     """Per label of ``labels``, its members' distinct markings, sorted and joined."""
     return (
-        members.filter(pl.col("label").is_in(labels.implode()))
-        .select("label", marking=pl.col("releasability").fill_null(""))
+        members.select("label", marking=pl.col("releasability").fill_null(""))
+        .filter(pl.col("label").is_in(labels.implode()))
         .unique()
         .sort("label", "marking")
         .group_by("label", maintain_order=True)
@@ -301,7 +301,7 @@ def _membership(
     """Sorted by incident id and report key: the order is found on integers, the incident's
     ``position`` (in incident id order) and ``idx`` (which follows ``report_key``), and the
     texts are gathered in that order, never sorted."""
-    keys = members.sort("idx")["report_key"]
+    keys = members.select("idx", "report_key").sort("idx")["report_key"]  # narrow first
     by_label = ids.sort("label")  # labels are 0 .. incidents - 1
     order = members.select(
         "idx", position=by_label["position"].gather(members["label"]).cast(pl.Int64)
