@@ -3,6 +3,7 @@
 :func:`make_engine` turns a database URL into a configured SQLAlchemy engine:
 
 * **SQLite** (``sqlite:///var/guarantor.db``): the parent folder of the file is created;
+  a new file gets 16 KiB pages (:data:`SQLITE_PAGE_SIZE`);
   every connection runs ``journal_mode=WAL`` (readers never block the writer),
   ``foreign_keys=ON``, ``synchronous=NORMAL`` and ``busy_timeout``. SQLite allows **one
   writer**: a writing :class:`~guarantor.storage.unit_of_work.SqlUnitOfWork` holds
@@ -46,6 +47,7 @@ __all__ = [
     "BUSY_TIMEOUT_OPTION",
     "READ_TIMEOUT_OPTION",
     "SQLITE_BEGIN_OPTION",
+    "SQLITE_PAGE_SIZE",
     "WRITER_OPTIONS",
     "make_engine",
     "normalize_url",
@@ -61,6 +63,10 @@ WRITER_OPTIONS: dict[str, object] = {READ_TIMEOUT_OPTION: 0, SQLITE_BEGIN_OPTION
 """Execution options of a writing connection: no read time limit, BEGIN IMMEDIATE on SQLite."""
 BULK_READ_OPTIONS: dict[str, object] = {READ_TIMEOUT_OPTION: 0}
 """Execution options of a batch job's whole-table read (fusion, evaluation): no time limit."""
+SQLITE_PAGE_SIZE = 16384
+"""Page size of a new SQLite file (an existing file keeps its own): a one-transaction import
+of a million reports (~1.5 kB each) takes about a third less CPU than with 4096-byte pages,
+since its WAL has four times fewer frames to look pages up in (see docs/intake.md#speed)."""
 _CLOCK = "guarantor_statement_clock"
 _PROGRESS_STEPS = 1000  # SQLite VM instructions between two looks at the clock
 _CONNECT_TIMEOUT_S = 10
@@ -170,6 +176,7 @@ def _sqlite_engine(url: URL, options: dict[str, int]) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
+            cursor.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")  # new files only
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
