@@ -1,7 +1,7 @@
 """Fusion speed on synthetic reports with a realistic duplicate structure, against DBSCAN.
 
 Run: ``.venv/bin/python benchmarks/fusion_speed.py [--sizes 100000 1000000] [--no-dbscan]
-[--sweep-size 100000] [--sweep-eps 1 2 5 10 20]``.
+[--sweep-size 100000] [--sweep-eps 1 2 5 10 20] [--more-eps 2 5]``.
 
 The generator makes events in eastern Ukraine over three years, each reported by one to
 several sources (1 + Poisson(2)), with jittered places and times and mixed precision:
@@ -27,8 +27,10 @@ made fair by a sweep: at ``--sweep-size`` reports (100,000; run first when not a
 with its F1, time and time ratio to ``fuse``, then a summary: the best F1 of any setting,
 whether any setting reaches fuse's F1, and how much faster fuse is than the best-F1 setting
 and than the fastest setting at equal or better F1 (if there is one). At the other sizes
-per-day DBSCAN runs at 10 km and at the sweep's best-F1 eps. Prints figures and the ratios;
-asserts nothing. The peak RSS is the process's high-water mark so far (cumulative).
+per-day DBSCAN runs at 10 km, at the sweep's best-F1 eps and at any ``--more-eps`` (the best
+eps shrinks as reports get denser: pass smaller values to see it at 1,000,000). Prints
+figures and the ratios; asserts nothing. The peak RSS is the process's high-water mark so
+far (cumulative).
 """
 
 from __future__ import annotations
@@ -310,6 +312,7 @@ def main() -> None:
     parser.add_argument("--no-dbscan", action="store_true")
     parser.add_argument("--sweep-size", type=int, default=100_000)
     parser.add_argument("--sweep-eps", type=float, nargs="+", default=[1.0, 2.0, 5.0, 10.0, 20.0])
+    parser.add_argument("--more-eps", type=float, nargs="*", default=[])
     args = parser.parse_args()
     sizes = list(args.sizes)
     if not args.no_dbscan and args.sweep_size not in sizes:
@@ -331,7 +334,7 @@ def main() -> None:
         if size == args.sweep_size:
             best_eps = sweep_dbscan(reports, size, (seconds, f), args.sweep_eps)
         else:
-            for eps in dict.fromkeys([_DEFAULT_EPS, best_eps or _DEFAULT_EPS]):
+            for eps in dict.fromkeys([_DEFAULT_EPS, best_eps or _DEFAULT_EPS, *args.more_eps]):
                 print(_dbscan_line(size, eps, (seconds, f), run_dbscan(reports, eps)), flush=True)
         whole = run_dbscan_space_only(reports)
         if isinstance(whole, str):
