@@ -94,17 +94,33 @@ def _index_keys(side: pl.DataFrame, bucket: float) -> pl.DataFrame:
 
 def _probe_keys(side: pl.DataFrame, bucket: float) -> pl.DataFrame:
     """Each probe's 2 x 2 nearest cells in its time bucket and the next: pairs are found
-    from their earlier member (or from both, within one bucket)."""
-    kt = (pl.col("h0") / bucket).floor().cast(pl.Int64)
+    from their earlier member (or from both, within one bucket). The rows, columns and
+    bucket are worked out once per probe (lazily: shared terms once), the eight keys from
+    them by integer arithmetic."""
     fy = pl.col("lat") / cell_size_deg(_EXACT_KM)
-    near_y = pl.when(fy - fy.floor() < 0.5).then(-1).otherwise(1)
+    base = side.lazy().select(
+        "idx",
+        "type_group",
+        "lon",
+        kt=(pl.col("h0") / bucket).floor().cast(pl.Int64),
+        row=fy.floor().cast(pl.Int64),
+        step=pl.when(fy - fy.floor() < 0.5).then(-1).otherwise(1),
+    )
     cells = []
-    for row in (fy.floor().cast(pl.Int64), fy.floor().cast(pl.Int64) + near_y):
+    for row in (pl.col("row"), pl.col("row") + pl.col("step")):
         fx = pl.col("lon") / row_width_deg(row, _EXACT_KM)
-        near_x = pl.when(fx - fx.floor() < 0.5).then(-1).otherwise(1)
-        for column in (fx.floor().cast(pl.Int64), fx.floor().cast(pl.Int64) + near_x):
+        one_row = base.select(
+            "idx",
+            "type_group",
+            "kt",
+            row=row,
+            column=fx.floor().cast(pl.Int64),
+            near=pl.when(fx - fx.floor() < 0.5).then(-1).otherwise(1),
+        ).collect()
+        for column in (pl.col("column"), pl.col("column") + pl.col("near")):
             for shift in (0, 1):
-                cells.append(side.select("idx", "type_group", cell=_cell(row, column, kt + shift)))
+                cell = _cell(pl.col("row"), column, pl.col("kt") + shift)
+                cells.append(one_row.select("idx", "type_group", cell=cell))
     return _with_type(pl.concat(cells))
 
 

@@ -158,30 +158,34 @@ def _same_admin(level: int, column: str) -> pl.Expr:
     return ~coarse | a.is_null() | b.is_null() | (a == b)
 
 
-def _measures(sides: pl.DataFrame) -> pl.DataFrame:
+def _measures(sides: pl.DataFrame) -> pl.LazyFrame:
     gap = pl.max_horizontal("h0_a", "h0_b") - pl.min_horizontal("h1_a", "h1_b")
     tol = pl.max_horizontal("tol_a", "tol_b")
     slack = pl.max_horizontal("slack_a", "slack_b")
-    return sides.with_columns(
-        distance_km=_haversine(),
-        hours=gap.clip(lower_bound=0.0),
-        same_span=((pl.col("h0_a") - pl.col("h0_b")).abs() <= 24.0)
-        & ((pl.col("h1_a") - pl.col("h1_b")).abs() <= 24.0),
-        overlap=gap < 0.0,
-        tol=tol,
-        slack=slack,
-    ).with_columns(
-        plausible=(
-            ((pl.col("via") & (VIA_URL | VIA_TEXT)) > 0)
-            | (
-                (pl.col("distance_km") <= pl.col("tol"))
-                & (pl.col("overlap") | (pl.col("hours") <= pl.col("slack")))
-                & _compatible("type_group")
-                & _compatible("weapon_group")
-                & _same_admin(3, "admin2")
-                & _same_admin(4, "admin1")
-            )
-        ).fill_null(False)
+    return (
+        sides.lazy()
+        .with_columns(  # lazy: the shared terms are computed once
+            distance_km=_haversine(),
+            hours=gap.clip(lower_bound=0.0),
+            same_span=((pl.col("h0_a") - pl.col("h0_b")).abs() <= 24.0)
+            & ((pl.col("h1_a") - pl.col("h1_b")).abs() <= 24.0),
+            overlap=gap < 0.0,
+            tol=tol,
+            slack=slack,
+        )
+        .with_columns(
+            plausible=(
+                ((pl.col("via") & (VIA_URL | VIA_TEXT)) > 0)
+                | (
+                    (pl.col("distance_km") <= pl.col("tol"))
+                    & (pl.col("overlap") | (pl.col("hours") <= pl.col("slack")))
+                    & _compatible("type_group")
+                    & _compatible("weapon_group")
+                    & _same_admin(3, "admin2")
+                    & _same_admin(4, "admin1")
+                )
+            ).fill_null(False)
+        )
     )
 
 
@@ -298,18 +302,22 @@ def links(frame: pl.DataFrame, pairs: pl.DataFrame, config: FusionConfig) -> pl.
     if pairs.is_empty():
         return pl.DataFrame(schema=LINK_SCHEMA)
     columns = _columns(frame)
-    measured = _measures(_sides(columns, pairs, _WHERE)).filter(pl.col("plausible"))
-    measured = _sides(columns, measured.select(_MEASURED), _WHAT)
+    plausible = _measures(_sides(columns, pairs, _WHERE)).filter(pl.col("plausible"))
+    measured = _sides(columns, plausible.select(_MEASURED).collect(), _WHAT)
     measured = measured.with_columns(
         shared_url=_shared_url(frame["urls"], measured["a"], measured["b"])
     )
     similarity = indexed_similarity(
         frame["text_norm"], measured["a"].to_numpy(), measured["b"].to_numpy(), config.workers
     )
-    scored = measured.with_columns(text_similarity=similarity).with_columns(score=_scores(config))
     kept_columns = [c for c in LINK_SCHEMA if c != "rule"]
-    accepted = scored.select(*kept_columns, "same_span", rule=_rules(config)).filter(
-        pl.col("rule").is_not_null()
+    accepted = (
+        measured.lazy()  # the shared terms of the score and the rules computed once
+        .with_columns(text_similarity=similarity)
+        .with_columns(score=_scores(config))
+        .select(*kept_columns, "same_span", rule=_rules(config))
+        .filter(pl.col("rule").is_not_null())
+        .collect()
     )
     kept = _coarse_best(accepted, frame["coarse"], config)
     ordered = kept.sort(
