@@ -4,6 +4,10 @@ pydantic baseline on the same file. Prints rows per second, peak memory and the 
 
     .venv/bin/python benchmarks/intake.py [--rows 1000000] [--baseline-rows 100000]
     .venv/bin/python benchmarks/intake.py --stream-gb 2 [--bound-mb 1536]
+    .venv/bin/python benchmarks/intake.py --rows 200000 --stages
+
+Next to wall time each line prints the process CPU time and the load average: on a shared
+machine CPU time is the steadier figure.
 
 Each side runs in its own child process, one after the other, so that peak memory (max RSS)
 is each side's own. The baseline parses and validates each row with a Pydantic model and
@@ -15,6 +19,11 @@ imports it the same way, prints the peak RSS (``ru_maxrss`` of the importing pro
 ``--bound-mb`` and deletes the file and the database. The importer streams the file in chunks
 of 100,000 records and the next chunk is prepared while one is written, so the peak does not
 grow with the file.
+
+``--stages`` times the two halves of the intake alone on the same file: "prepare" (read,
+geocode, validate every chunk; nothing stored) and "storage" (every chunk prepared first and
+kept in memory, then only the batch's writing is timed; so keep ``--rows`` to a few hundred
+thousand).
 """
 
 from __future__ import annotations
@@ -196,7 +205,8 @@ def stream(gigabytes: float, bound_mb: float, seed: int) -> None:
     verdict = "bounded" if ours["max_rss_mb"] < bound_mb else "OVER the bound"
     print(
         f"guarantor intake : {ours['rows']:>10,.0f} rows {ours['seconds']:8.1f} s "
-        f"{rate:>10,.0f} rows/s  (accepted {ours['accepted']:,.0f}, rejected "
+        f"{rate:>10,.0f} rows/s  CPU {ours['cpu_s']:.1f} s  load {ours['load']:.1f}  "
+        f"(accepted {ours['accepted']:,.0f}, rejected "
         f"{ours['rejected']:,.0f}, duplicate {ours['duplicate']:,.0f})"
     )
     print(f"peak RSS         : {ours['max_rss_mb']:,.0f} MB; bound {bound_mb:,.0f} MB: {verdict}")

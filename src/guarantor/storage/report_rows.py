@@ -33,7 +33,7 @@ __all__ = [
     "copy_csv",
     "issue_rows",
     "result_frame",
-    "sqlite_columns",
+    "sqlite_plan",
     "sqlite_rows",
     "sqlite_tuples",
     "tuples",
@@ -100,26 +100,26 @@ def sqlite_rows(
     frame: pl.DataFrame, time_format: str
 ) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
     """(one placeholder per column, rows) for ``executemany``, with no ``None`` to bind (see
-    :func:`sqlite_columns`)."""
-    marks, prepared = sqlite_columns(frame, time_format)
-    return marks, sqlite_tuples(prepared)
+    :func:`sqlite_plan`)."""
+    marks, columns = sqlite_plan(frame, time_format)
+    return marks, sqlite_tuples(frame.select(columns))
 
 
 def sqlite_tuples(prepared: pl.DataFrame) -> Iterator[tuple[Any, ...]]:
-    """The rows of a frame made by :func:`sqlite_columns` (or a slice of it) as tuples."""
+    """The rows of a frame selected with the columns of :func:`sqlite_plan`, as tuples."""
     return zip(*(prepared.get_column(c).to_list() for c in prepared.columns), strict=True)
 
 
-def sqlite_columns(frame: pl.DataFrame, time_format: str) -> tuple[list[str], pl.DataFrame]:
-    """(one placeholder per column, the frame with no null left to bind), in one Polars pass.
+def sqlite_plan(frame: pl.DataFrame, time_format: str) -> tuple[list[str], list[pl.Expr]]:
+    """(one placeholder per column, the columns to select so that no null is left to bind).
 
     Python's ``sqlite3`` binds ``None`` through its adaptation protocol, at about ten times
     the cost of a number; reports have a dozen nulls a row. So nulls go in as values that
     turn into NULL: NaN for floats (SQLite stores NaN as NULL; the parsers never keep a NaN),
     ``''`` for text and the smallest 64-bit integer for integers, behind ``NULLIF(?, ...)``.
     A column that holds the stand-in value as a real value (an empty text) keeps ``None``.
-    Times become text in ``time_format``. Slice the frame and turn each slice into tuples
-    with :func:`sqlite_tuples`: the conversion to Python objects stays bounded.
+    Times become text in ``time_format``. The plan is made once for a whole chunk; select it
+    on one slice at a time (one Polars pass per slice, memory bounded by the slice).
     """
     nulls = frame.null_count().row(0, named=True) if frame.height else {}
     probes = [
@@ -137,7 +137,7 @@ def sqlite_columns(frame: pl.DataFrame, time_format: str) -> tuple[list[str], pl
         mark, column = _without_nulls(column, kind, bool(nulls.get(name)), taken.get(name))
         marks.append(mark)
         columns.append(column.alias(name))
-    return marks, frame.select(columns)
+    return marks, columns
 
 
 def _without_nulls(

@@ -78,7 +78,7 @@ from guarantor.storage.report_rows import (
     copy_csv,
     issue_rows,
     result_frame,
-    sqlite_columns,
+    sqlite_plan,
     sqlite_rows,
     sqlite_tuples,
 )
@@ -311,13 +311,14 @@ class _BatchWriter:
             self._dropped = drop_secondary_indexes(self._driver) if bulk else []
         before = self._driver.total_changes
         ordered = frame.sort("report_key")  # the key index fills in order: far fewer page moves
-        marks, prepared = sqlite_columns(ordered, SQLITE_TIME)
+        marks, columns = sqlite_plan(ordered, SQLITE_TIME)
         sql = (
             f"INSERT INTO reports ({', '.join(ROW_COLUMNS)}) VALUES ({', '.join(marks)}) "
             "ON CONFLICT (report_key) DO NOTHING"
         )
-        for start in range(0, prepared.height, _SQLITE_ROWS):
-            self._driver.executemany(sql, sqlite_tuples(prepared.slice(start, _SQLITE_ROWS)))
+        for start in range(0, ordered.height, _SQLITE_ROWS):
+            rows = sqlite_tuples(ordered.slice(start, _SQLITE_ROWS).select(columns))
+            self._driver.executemany(sql, rows)
         return int(self._driver.total_changes - before)
 
     def _copy_reports(self, frame: pl.DataFrame) -> int:
