@@ -65,17 +65,23 @@ def most_restrictive(markings: list[str | None]) -> str:
     return "REL TO " + ",".join(sorted(parties))
 
 
-def _modes(members: pl.DataFrame) -> pl.DataFrame:
+def _kinds(members: pl.DataFrame) -> pl.DataFrame:
+    """Per label, the number of distinct values of each compared attribute (``{column} kinds``)
+    and the first value of each of ``_MODES`` (``{name}``), nulls aside."""
+    return members.group_by("label").agg(
+        *(pl.col(c).drop_nulls().n_unique().alias(f"{c} kinds") for c in _COMPARED),
+        *(pl.col(c).drop_nulls().first().alias(n) for n, c in _MODES.items()),
+    )
+
+
+def _modes(members: pl.DataFrame, kinds: pl.DataFrame) -> pl.DataFrame:
     """Per label, the most frequent value of each of ``_MODES`` (ties: alphabetical).
 
     Most incidents agree on each attribute: their single value is the mode. Values are
     counted only for the incidents whose members give several."""
-    out = members.group_by("label").agg(
-        *(pl.col(c).drop_nulls().n_unique().alias(f"{n} kinds") for n, c in _MODES.items()),
-        *(pl.col(c).drop_nulls().first().alias(n) for n, c in _MODES.items()),
-    )
+    out = kinds
     for name, column in _MODES.items():
-        mixed = out.filter(pl.col(f"{name} kinds") > 1)["label"]
+        mixed = out.filter(pl.col(f"{column} kinds") > 1)["label"]
         if mixed.is_empty():
             continue
         counted = (
@@ -106,13 +112,15 @@ _PLACE = {
 def _time_order(members: pl.DataFrame) -> npt.NDArray[np.int64]:
     """Each member's position when all are ranked by time precision: shortest span, then
     most precise code, then ``idx``."""
-    ranked = members.select(
-        pl.col("idx").sort_by(
-            (pl.col("h1") - pl.col("h0")).fill_null(float("inf")),
-            pl.col("time_precision").fill_null(99),
-            "idx",
-        )
-    )["idx"].to_numpy()
+    keys = members.select(
+        "idx",
+        span=(pl.col("h1") - pl.col("h0")).fill_null(float("inf")),
+        code=pl.col("time_precision").fill_null(99),
+    )
+    # lexsort: the last key is the first criterion; ``idx`` is the row number.
+    ranked = np.lexsort(
+        (keys["idx"].to_numpy(), keys["code"].to_numpy(), keys["span"].to_numpy())
+    ).astype(np.int64)
     position = np.empty(len(ranked), dtype=np.int64)
     position[ranked] = np.arange(len(ranked), dtype=np.int64)
     return position
@@ -130,7 +138,7 @@ def _markings(members: pl.DataFrame, labels: pl.Series) -> pl.DataFrame:
     )
 
 
-def _fused(members: pl.DataFrame, echo: np.ndarray) -> pl.DataFrame:
+def _fused(members: pl.DataFrame, echo: np.ndarray, kinds: pl.DataFrame) -> pl.DataFrame:
     """Per label, the fused attributes. ``members`` is in ``idx`` order, ``idx`` the row
     number, and ``idx`` follows ``report_key``. The member that ranks first on place (most
     precise code, then ``idx``) and on time (see :func:`_time_order`) is found as a minimum
@@ -177,7 +185,7 @@ def _fused(members: pl.DataFrame, echo: np.ndarray) -> pl.DataFrame:
             markings=pl.coalesce("several", "markings")
         )
     return totals.drop("marking_kinds", "several", strict=False).join(
-        _modes(members), on="label", how="left"
+        _modes(members, kinds), on="label", how="left"
     )
 
 
@@ -201,20 +209,22 @@ def _spread(members: pl.DataFrame, fused: pl.DataFrame) -> pl.DataFrame:
     return joined.group_by("label").agg(spread_km=km.max())
 
 
-def _differing(several: pl.DataFrame, kinds: pl.DataFrame, column: str) -> pl.DataFrame:
+def _differing(members: pl.DataFrame, kinds: pl.DataFrame, column: str) -> pl.DataFrame:
     """(label, report_key, attribute, value) of the labels whose members differ on ``column``
     (``kinds``: per label, the number of distinct values of each column)."""
-    differ = kinds.filter(pl.col(column) > 1)["label"]
-    values = several.filter(pl.col("label").is_in(differ.implode()))
+    differ = kinds.filter(pl.col(f"{column} kinds") > 1)["label"]
+    values = members.select("label", "report_key", column).filter(
+        pl.col("label").is_in(differ.implode())
+    )
     return values.select(
         "label", "report_key", attribute=pl.lit(column), value=pl.col(column).cast(pl.Utf8)
     ).drop_nulls("value")
 
 
-def _disagreements(members: pl.DataFrame, spread: pl.DataFrame) -> pl.DataFrame:
-    several = members.select("label", "report_key", *_COMPARED).filter(pl.len().over("label") > 1)
-    kinds = several.group_by("label").agg(pl.col(c).drop_nulls().n_unique() for c in _COMPARED)
-    long = pl.concat([_differing(several, kinds, c) for c in _COMPARED])
+def _disagreements(
+    members: pl.DataFrame, kinds: pl.DataFrame, spread: pl.DataFrame
+) -> pl.DataFrame:
+    long = pl.concat([_differing(members, kinds, c) for c in _COMPARED])
     grouped = (
         long.group_by("label", "attribute", "value")
         .agg(pl.col("report_key").sort().alias("reports"))
@@ -260,7 +270,8 @@ def incident_frames(
     Confirm/Reject rows (``report_key``, ``status``, ``when``).
     """
     members = members.with_columns(label=pl.Series(clustering.labels).gather(members["idx"]))
-    fused = _fused(members, echo)
+    kinds = _kinds(members)
+    fused = _fused(members, echo, kinds)
     spread = _spread(members, fused)
     fused = fused.join(spread, on="label", how="left")
     blake2b = hashlib.blake2b
@@ -278,7 +289,7 @@ def incident_frames(
         schema={"markings": pl.Utf8, "releasability": pl.Utf8},
     )
     fused = fused.join(restrictive, on="markings", how="left")
-    fused = fused.join(_disagreements(members, spread), on="label", how="left").join(
+    fused = fused.join(_disagreements(members, kinds, spread), on="label", how="left").join(
         _decided(members, statuses), on="label", how="left"
     )
     incidents = fused.with_columns(
