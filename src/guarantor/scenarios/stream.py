@@ -37,7 +37,6 @@ import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from guarantor.agreement.model import ResolvedVersion
@@ -46,7 +45,6 @@ from guarantor.scenarios.events import (
     LiveResults,
     StreamEvent,
     change_events,
-    source_events,
     violation_key,
 )
 from guarantor.scenarios.frame import normalise_record, prepare_incidents
@@ -60,14 +58,16 @@ from guarantor.scenarios.stream_columnar import (
     materialise,
     ordered_tail,
     push_ordered,
+    push_ordered_frame,
     record_columns,
 )
+from guarantor.scenarios.stream_events import empty_events, events_frame
 from guarantor.scenarios.stream_frames import (
     attach_violation_explanations,
-    keep_unmatched,
     matches_by_row,
     predicate_masks,
 )
+from guarantor.scenarios.stream_fresh import advance, push_fresh, store_plain
 from guarantor.scenarios.stream_late import check_late, refuse_late_rows
 from guarantor.scenarios.stream_target import predicate
 from guarantor.scenarios.zones import add_zone_columns, zone_index, zone_limits, zone_uses
@@ -160,16 +160,37 @@ class StreamEvaluator:
 
         Predicates and zones are evaluated for the whole frame at once. Late rows are
         refused before anything is applied: the frame is taken whole or not at all."""
-        prepared = prepare_incidents(frame, keep_order=True)
+        prepared = self._prepare(frame)
         if prepared.is_empty():
             return []
-        if self._zones is not None:
-            prepared = add_zone_columns(prepared, self._zones, self._uses, self._limits)
-        if self._positions is not None:
-            prepared = add_position_columns(prepared, self._positions)
         tail = ordered_tail(self, prepared)
         if tail is not None:
             return push_ordered(self, prepared, tail)
+        return self._push_rows(prepared)
+
+    def push_frame_events(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """:meth:`push_frame`, its events as one frame (one row per event, in the same
+        order, rows included: :mod:`guarantor.scenarios.stream_events`). On the columnar
+        path no Python object is made per violation; apply with ``LiveFrames``."""
+        prepared = self._prepare(frame)
+        if prepared.is_empty():
+            return empty_events()
+        tail = ordered_tail(self, prepared)
+        if tail is not None:
+            return push_ordered_frame(self, prepared, tail)
+        return events_frame(self._push_rows(prepared))
+
+    def _prepare(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """The frame's rows in order, with the zone and position columns the rules read."""
+        prepared = prepare_incidents(frame, keep_order=True)
+        if not prepared.is_empty() and self._zones is not None:
+            prepared = add_zone_columns(prepared, self._zones, self._uses, self._limits)
+        if not prepared.is_empty() and self._positions is not None:
+            prepared = add_position_columns(prepared, self._positions)
+        return prepared
+
+    def _push_rows(self, prepared: pl.DataFrame) -> list[StreamEvent]:
+        """A frame off the columnar path: its rows through the per-incident state."""
         self._materialise()
         identities = prepared["incident_id"].to_list()
         times = prepared["_t"].to_list()
@@ -183,7 +204,7 @@ class StreamEvaluator:
         full = dict(zip(rows, prepared[rows].select(columns).to_dicts(), strict=True))
         attach_violation_explanations(self.program, prepared, masks, full)
         if fresh:
-            return self._push_fresh(identities, times, full, matched)
+            return push_fresh(self, identities, times, full, matched)
         events: list[StreamEvent] = []
         for row, (identity, time_us) in enumerate(zip(identities, times, strict=True)):
             record = full.get(row) or {"incident_id": identity, "_t": time_us}
@@ -195,49 +216,6 @@ class StreamEvaluator:
         if self._tail is not None:
             tail, self._tail = self._tail, None
             materialise(self, tail)
-
-    def _push_fresh(
-        self,
-        identities: list[str],
-        times: list[int],
-        full: dict[int, Record],
-        matched: dict[int, list[int]],
-    ) -> list[StreamEvent]:
-        """New, distinct incidents, none late. Rows matching nothing, and rows whose matches
-        have no window, are stored (and issue their results) without touching windows; the
-        max time seen and the evictions they cause are applied together before the next
-        windowed row, which so sees the state it would after pushing them one by one."""
-        keep_unmatched(self._incidents, self._heap, identities, times, matched)
-        running = np.maximum.accumulate(np.asarray(times, dtype=np.int64)).tolist()
-        events: list[StreamEvent] = []
-        for row in sorted(matched):
-            record = full[row]
-            segment, _ = self._index.candidates(record, known=matched[row])
-            revisions = [r for index in matched[row] for r in segment.get(index, ())]
-            if all(r.window is None for r in revisions):
-                events.extend(self._store_plain(record, revisions))
-                continue
-            if row:
-                self._note(running[row - 1])
-            self._advance()
-            events.extend(self._push(record, matched[row], evict=False))
-        self._note(running[-1])
-        self._advance()
-        return events
-
-    def _note(self, time_us: int) -> None:
-        """Count ``time_us`` in the max time seen at the next :meth:`_advance`."""
-        if self._pending_max is None or time_us > self._pending_max:
-            self._pending_max = time_us
-
-    def _advance(self) -> None:
-        """Raise the max time seen to the times noted since the last call and evict what
-        it puts out of reach (at once: the same state as evicting after each of them)."""
-        pending, self._pending_max = self._pending_max, None
-        if pending is not None and (self._max_seen is None or pending > self._max_seen):
-            self._max_seen = pending
-        if self._max_seen is not None:
-            self._evict()
 
     def _push(
         self, record: Record, matched: Sequence[int] | None, *, evict: bool = True
@@ -254,7 +232,9 @@ class StreamEvaluator:
             segment, _ = self._index.candidates(record, known=matched)
             revisions = [r for index in matched for r in segment.get(index, ())]
             if all(r.window is None for r in revisions):
-                return self._push_plain(record, revisions)
+                events = store_plain(self, record, revisions)
+                advance(self)
+                return events
         before: dict[_Change, object] = {}
         after: dict[_Change, object] = {}
 
@@ -277,32 +257,6 @@ class StreamEvaluator:
         if evict:  # else the caller evicts before anything reads the state
             self._evict()
         return change_events(self.program, before, after)
-
-    def _push_plain(self, record: Record, revisions: list[RevisionProgram]) -> list[StreamEvent]:
-        """A new incident whose matches have no window: it only issues its own results (the
-        general path would find the same, with nothing to retract and no window to re-run)."""
-        events = self._store_plain(record, revisions)
-        self._advance()
-        return events
-
-    def _store_plain(self, record: Record, revisions: list[RevisionProgram]) -> list[StreamEvent]:
-        """Store a window-free new incident and issue its results; its time counts in the
-        max time seen at the next :meth:`_advance`."""
-        identity, time_us = record["incident_id"], record["_t"]
-        self._incidents[identity] = record
-        heapq.heappush(self._heap, (time_us, identity))
-        held: list[tuple[_Change, object]] = [
-            (self._plain_key(r, record), (r, record)) for r in revisions
-        ]
-        self._results[identity] = held
-        self._members[identity] = []
-        self._note(time_us)
-        if len(held) == 1:
-            return source_events(self.program, "issue", *held[0])
-        events: list[StreamEvent] = []
-        for key, source in sorted(held, key=lambda item: item[0]):
-            events.extend(source_events(self.program, "issue", key, source))
-        return events
 
     # -- adding and removing ----------------------------------------------------------------
 

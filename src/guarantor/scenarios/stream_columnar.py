@@ -7,7 +7,9 @@ activation of a window it enters at the end of its partition. So
 :func:`push_ordered` evaluates the whole frame with the batch target (predicates, rules in
 force, violation explanations rendered in one pass), appends each partition's entries at
 once (:meth:`~guarantor.scenarios.partition.Partition.extend`, vectorised) and returns
-exactly the events those one-by-one pushes give, in their order.
+exactly the events those one-by-one pushes give, in their order; :func:`push_ordered_frame`
+gives them as a frame of events (:mod:`guarantor.scenarios.stream_events`), the violation
+rows never leaving Polars.
 
 The incidents themselves are then kept columnar (:class:`Tail`: the frames pushed, without
 per-incident dictionaries), evicted by slicing. The first push that needs the general
@@ -33,6 +35,8 @@ from guarantor.scenarios.obligations import activation_id
 from guarantor.scenarios.partition import Activation, Partition, Record
 from guarantor.scenarios.polars_target import column_of, near_column, near_position_column
 from guarantor.scenarios.program import RevisionProgram, VersionProgram, WindowSpec
+from guarantor.scenarios.results import VIOLATION_SCHEMA
+from guarantor.scenarios.stream_events import empty_events, ordered_events
 from guarantor.scenarios.violations import render_violations, violation_pairs
 
 if TYPE_CHECKING:
@@ -44,6 +48,7 @@ __all__ = [
     "ordered_after",
     "ordered_tail",
     "push_ordered",
+    "push_ordered_frame",
     "record_columns",
 ]
 
@@ -138,6 +143,29 @@ def ordered_tail(ev: StreamEvaluator, prepared: pl.DataFrame) -> Tail | None:
 
 def push_ordered(ev: StreamEvaluator, prepared: pl.DataFrame, tail: Tail) -> list[StreamEvent]:
     """The events of pushing ``prepared``'s rows (ordered, new) one by one, columnar."""
+    items, violations, sources = _apply_ordered(ev, prepared, tail)
+    return _events(ev.program, items, violations, sources)
+
+
+def push_ordered_frame(ev: StreamEvaluator, prepared: pl.DataFrame, tail: Tail) -> pl.DataFrame:
+    """:func:`push_ordered`'s events as a frame of events
+    (:data:`~guarantor.scenarios.stream_events.EVENT_SCHEMA`), violations kept columnar."""
+    items, violations, sources = _apply_ordered(ev, prepared, tail)
+    order = _order(items, violations)
+    if order is None:
+        return empty_events()
+    rows = pl.DataFrame(schema=dict(VIOLATION_SCHEMA)) if violations is None else violations[0]
+    return ordered_events(ev.program, order, rows, sources)
+
+
+_Ordered = tuple[
+    list[tuple[int, str, str, int]], tuple[pl.DataFrame, pl.DataFrame] | None, list[Any]
+]
+
+
+def _apply_ordered(ev: StreamEvaluator, prepared: pl.DataFrame, tail: Tail) -> _Ordered:
+    """Apply the ordered rows to the state; what their events are made of: (row, kind, key,
+    source index) of the activations, the violation rows and order, the sources."""
     program = ev.program
     times = prepared["_t"].to_numpy()
     matches = matched_rows(program, prepared)
@@ -159,7 +187,6 @@ def push_ordered(ev: StreamEvaluator, prepared: pl.DataFrame, tail: Tail) -> lis
             items.append((row, "activation", key, len(sources)))
             sources.append(Activation(revision, record, (), None, None, (record,)))
     violations = _violation_rows(program, prepared, plain)
-    events = _events(program, items, violations, sources)
     plain_rows, plain_revs = _plain_pairs(plain)
     tail.chunks.append(
         _Chunk(frame, times, prepared["incident_id"], plain_rows, plain_revs, members, records)
@@ -172,7 +199,7 @@ def push_ordered(ev: StreamEvaluator, prepared: pl.DataFrame, tail: Tail) -> lis
         partition.evict(cutoff)
         if not len(partition):
             ev._forget(held, partition)
-    return events
+    return items, violations, sources
 
 
 def _enter_windows(
@@ -275,12 +302,9 @@ def _events(
     sources: list[Any],
 ) -> list[StreamEvent]:
     """The events, row by row, each row's in (kind, key) order as a push emits them."""
-    pieces = [] if violations is None else [violations[1]]
-    if items:
-        pieces.append(pl.DataFrame(items, schema=_ORDER_SCHEMA, orient="row"))
-    if not pieces:
+    order = _order(items, violations)
+    if order is None:
         return []
-    order = pl.concat(pieces).sort("row", "kind", "key")
     rows = pl.DataFrame() if violations is None else violations[0]
     events: list[StreamEvent] = []
     in_frame = StreamEvent.in_frame
@@ -292,6 +316,16 @@ def _events(
         else:
             events.extend(activation_events(program, "issue", sources[index]))
     return events
+
+
+def _order(
+    items: list[tuple[int, str, str, int]], violations: tuple[pl.DataFrame, pl.DataFrame] | None
+) -> pl.DataFrame | None:
+    """(row, kind, key, index) of every result, in event order (None if there is none)."""
+    pieces = [] if violations is None else [violations[1]]
+    if items:
+        pieces.append(pl.DataFrame(items, schema=_ORDER_SCHEMA, orient="row"))
+    return pl.concat(pieces).sort("row", "kind", "key") if pieces else None
 
 
 def _plain_pairs(plain: list[tuple[RevisionProgram, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,219 @@
+"""Stream events as a frame, and the live result set kept from such frames.
+
+:meth:`~guarantor.scenarios.stream.StreamEvaluator.push_frame_events` returns the events of
+a pushed frame as one Polars frame (:data:`EVENT_SCHEMA`), one row per event in the order
+:meth:`~guarantor.scenarios.stream.StreamEvaluator.push_frame` lists them:
+
+* ``action``: ``issue`` or ``retract``; ``kind``: ``violation``, ``activation`` or
+  ``obligation``; ``key``: the event's key (as :class:`StreamEvent.key`);
+* ``violation``, ``activation``, ``obligation``: structs with the columns of the result
+  frame of that kind (:mod:`guarantor.scenarios.results`); the one named by ``kind`` holds
+  the event's row (:attr:`StreamEvent.row`, explanation text included), the others are
+  null.
+
+On the columnar path (frames of new incidents in ``(time, incident_id)`` order) the
+violation rows stay columnar from the batch target to this frame: no Python object per
+violation. A frame that falls back (late, corrected or out-of-order rows) gives the same
+rows, built from the per-event list (:func:`events_frame`).
+
+:class:`LiveFrames` applies such frames and gives the three result frames, like
+:class:`~guarantor.scenarios.events.LiveResults` for lists of events (same checks: issuing a
+live key or retracting one not live raises; the events before the one refused stay applied).
+A frame of issues only is checked, then kept as it is, its keys in one dict update; a frame
+with retractions is applied event by event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import polars as pl
+
+from guarantor.scenarios.errors import ScenarioError
+from guarantor.scenarios.events import StreamEvent, activation_row
+from guarantor.scenarios.obligations import obligation_row
+from guarantor.scenarios.partition import Activation
+from guarantor.scenarios.program import VersionProgram
+from guarantor.scenarios.results import (
+    ACTIVATION_SCHEMA,
+    OBLIGATION_SCHEMA,
+    VIOLATION_SCHEMA,
+    Results,
+    empty,
+    sort_frame,
+)
+
+__all__ = ["EVENT_SCHEMA", "LiveFrames", "empty_events", "events_frame", "ordered_events"]
+
+_KINDS: dict[str, Mapping[str, pl.DataType]] = {
+    "violation": VIOLATION_SCHEMA,
+    "activation": ACTIVATION_SCHEMA,
+    "obligation": OBLIGATION_SCHEMA,
+}
+_PLURAL = {"violation": "violations", "activation": "activations", "obligation": "obligations"}
+EVENT_SCHEMA: Mapping[str, pl.DataType] = {
+    "action": pl.String(),
+    "kind": pl.String(),
+    "key": pl.String(),
+    **{kind: pl.Struct(dict(schema)) for kind, schema in _KINDS.items()},
+}
+
+
+def empty_events() -> pl.DataFrame:
+    return empty(EVENT_SCHEMA)
+
+
+def _structs(heads: Sequence[tuple[str, str, str]], rows: Sequence[dict[str, Any]]) -> pl.DataFrame:
+    """Events as a frame: ``heads`` (action, kind, key) and each event's row."""
+    if not heads:
+        return empty_events()
+    actions, kinds, keys = (list(column) for column in zip(*heads, strict=True))
+    columns: list[pl.Expr] = []
+    for kind, schema in _KINDS.items():
+        values = {
+            name: [row[name] if k == kind else None for k, row in zip(kinds, rows, strict=True)]
+            for name in schema
+        }
+        part = pl.DataFrame(values, schema=dict(schema), strict=False).to_struct(kind)
+        columns.append(pl.when(pl.col("kind") == kind).then(part).alias(kind))
+    head = pl.DataFrame({"action": actions, "kind": kinds, "key": keys}, schema=_HEAD)
+    return head.with_columns(columns)
+
+
+_HEAD = {"action": pl.String(), "kind": pl.String(), "key": pl.String()}
+
+
+def events_frame(events: Sequence[StreamEvent]) -> pl.DataFrame:
+    """A list of events as a frame of events (one row each, rows read out)."""
+    return _structs([(e.action, e.kind, e.key) for e in events], [e.row for e in events])
+
+
+def ordered_events(
+    program: VersionProgram, order: pl.DataFrame, rows: pl.DataFrame, sources: list[Any]
+) -> pl.DataFrame:
+    """The frame of issue events of the columnar path: ``order`` (kind, key, index, in
+    event order) names violations by their index into ``rows`` (result rows) and window
+    activations by their index into ``sources``; an activation is followed by its
+    obligations, as :func:`~guarantor.scenarios.events.activation_events` lists them."""
+    order = order.with_row_index("_pos")
+    violations = order.filter(pl.col("kind") == "violation")
+    found = rows[violations["index"]].select(
+        pl.col(name).cast(dtype) for name, dtype in VIOLATION_SCHEMA.items()
+    )
+    parts = [
+        violations.select(
+            "_pos",
+            pl.lit(0, pl.UInt32).alias("_sub"),
+            pl.lit("issue").alias("action"),
+            "kind",
+            "key",
+        ).with_columns(
+            found.to_struct("violation"),
+            pl.lit(None, EVENT_SCHEMA["activation"]).alias("activation"),
+            pl.lit(None, EVENT_SCHEMA["obligation"]).alias("obligation"),
+        )
+    ]
+    others = order.filter(pl.col("kind") != "violation")
+    if others.height:
+        heads: list[tuple[str, str, str]] = []
+        built: list[dict[str, Any]] = []
+        places: list[tuple[int, int]] = []
+        for pos, index in zip(others["_pos"].to_list(), others["index"].to_list(), strict=True):
+            for sub, (head, row) in enumerate(_activation_rows(program, sources[index])):
+                heads.append(head)
+                built.append(row)
+                places.append((pos, sub))
+        positions = pl.DataFrame(
+            places, schema={"_pos": pl.UInt32, "_sub": pl.UInt32}, orient="row"
+        )
+        parts.append(pl.concat([positions, _structs(heads, built)], how="horizontal"))
+        return pl.concat(parts).sort("_pos", "_sub").drop("_pos", "_sub")
+    return parts[0].drop("_pos", "_sub")
+
+
+def _activation_rows(
+    program: VersionProgram, activation: Activation
+) -> list[tuple[tuple[str, str, str], dict[str, Any]]]:
+    """The (head, row) of an activation's issue event and of its obligations' events."""
+    row = activation_row(program, activation)
+    found = [(("issue", "activation", row["activation_id"]), row)]
+    for spec in program.obligations.get(activation.revision.rule_id, ()):
+        key = f"{row['activation_id']}/{spec.directive_id}/{spec.party}"
+        due = obligation_row(spec, row, activation.trigger["_t"], program.version_id)
+        found.append((("issue", "obligation", key), due))
+    return found
+
+
+class _Piece:
+    """The rows one applied frame issued of one kind; rows retracted since are dropped."""
+
+    __slots__ = ("dropped", "keys", "rows")
+
+    def __init__(self, keys: pl.Series, rows: pl.DataFrame) -> None:
+        self.keys, self.rows = keys, rows
+        self.dropped: set[int] = set()
+
+    def live(self) -> pl.DataFrame:
+        if not self.dropped:
+            return self.rows
+        keep = pl.Series(range(self.rows.height)).is_in(list(self.dropped)).not_()
+        return self.rows.filter(keep)
+
+
+class LiveFrames:
+    """The result set a consumer keeps by applying frames of stream events in order."""
+
+    def __init__(self) -> None:
+        self._live: dict[str, dict[str, Any]] = {kind: {} for kind in _KINDS}
+        self._pieces: dict[str, list[_Piece]] = {kind: [] for kind in _KINDS}
+
+    def __len__(self) -> int:
+        return sum(len(live) for live in self._live.values())
+
+    def apply(self, events: pl.DataFrame) -> None:
+        """Apply a frame of events (:data:`EVENT_SCHEMA`), in its row order."""
+        if events.is_empty():
+            return
+        issues_only = bool((events["action"] == "issue").all())
+        for kind in _KINDS:
+            part = events.filter(pl.col("kind") == kind)
+            if part.is_empty():
+                continue
+            piece = _Piece(part["key"], part.select(pl.col(kind).struct.unnest()))
+            if issues_only:
+                self._issue_all(kind, piece)
+            else:
+                self._apply_each(kind, part["action"].to_list(), piece)
+
+    def _issue_all(self, kind: str, piece: _Piece) -> None:
+        live, keys = self._live[kind], piece.keys.to_list()
+        if piece.keys.n_unique() != len(keys) or not live.keys().isdisjoint(keys):
+            twice = next(k for i, k in enumerate(keys) if k in live or k in keys[:i])
+            raise ScenarioError(f"issue of {kind} {twice}, already live")
+        live.update((key, (piece, row)) for row, key in enumerate(keys))
+        self._pieces[kind].append(piece)
+
+    def _apply_each(self, kind: str, actions: list[str], piece: _Piece) -> None:
+        live = self._live[kind]
+        piece.dropped.update(range(len(actions)))  # a row counts once its issue is applied
+        self._pieces[kind].append(piece)
+        for row, (action, key) in enumerate(zip(actions, piece.keys.to_list(), strict=True)):
+            if action == "issue":
+                if key in live:
+                    raise ScenarioError(f"issue of {kind} {key}, already live")
+                piece.dropped.discard(row)
+                live[key] = (piece, row)
+                continue
+            held = live.pop(key, None)
+            if held is None:
+                raise ScenarioError(f"retract of {kind} {key}, which is not live")
+            held[0].dropped.add(held[1])
+
+    def results(self) -> Results:
+        frames = {}
+        for kind, schema in _KINDS.items():
+            parts = [piece.live() for piece in self._pieces[kind]]
+            found = pl.concat(parts) if parts else empty(schema)
+            frames[kind] = sort_frame(_PLURAL[kind], found)
+        return Results(frames["violation"], frames["activation"], frames["obligation"])
