@@ -187,11 +187,14 @@ class LiveFrames:
                 self._apply_each(kind, part["action"].to_list(), piece)
 
     def _issue_all(self, kind: str, piece: _Piece) -> None:
+        """Issue every row of ``piece`` (distinct keys): each key maps to the piece, its row
+        found by key if it is retracted."""
         live, keys = self._live[kind], piece.keys.to_list()
-        if piece.keys.n_unique() != len(keys) or not live.keys().isdisjoint(keys):
+        issued = dict.fromkeys(keys, piece)
+        if len(issued) != len(keys) or not live.keys().isdisjoint(issued):
             twice = next(k for i, k in enumerate(keys) if k in live or k in keys[:i])
             raise ScenarioError(f"issue of {kind} {twice}, already live")
-        live.update((key, (piece, row)) for row, key in enumerate(keys))
+        live.update(issued)
         self._pieces[kind].append(piece)
 
     def _apply_each(self, kind: str, actions: list[str], piece: _Piece) -> None:
@@ -208,7 +211,10 @@ class LiveFrames:
             held = live.pop(key, None)
             if held is None:
                 raise ScenarioError(f"retract of {kind} {key}, which is not live")
-            held[0].dropped.add(held[1])
+            if isinstance(held, _Piece):  # issued with distinct keys: its row by its key
+                held.dropped.add(int(held.keys.eq(key).arg_true()[0]))
+            else:
+                held[0].dropped.add(held[1])
 
     def results(self) -> Results:
         frames = {}
