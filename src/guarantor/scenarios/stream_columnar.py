@@ -64,7 +64,7 @@ class _Chunk:
     ids: pl.Series
     plain_rows: np.ndarray  # (row, revision index) of each window-free result, by row
     plain_revs: np.ndarray
-    members: tuple[list[int], list[PartitionKey]]  # (row, partition) of each window entry
+    members: list[tuple[list[int], PartitionKey]]  # rows of window entries, by partition
     records: dict[int, Record]  # rows already made records (in partitions, activations)
     start: int = 0
 
@@ -209,47 +209,71 @@ def _enter_windows(
     records: dict[int, Record],
     items: list[tuple[int, str, str, int]],
     sources: list[Any],
-) -> tuple[list[int], list[PartitionKey]]:
+) -> list[tuple[list[int], PartitionKey]]:
     """Append each windowed match to its partition (in row order); note the activations.
-    Returns the (row, partition) of every match."""
-    buckets: dict[PartitionKey, list[tuple[int, RevisionProgram, int]]] = defaultdict(list)
-    member_rows: list[int] = []
-    member_keys: list[PartitionKey] = []
-    mixed: set[PartitionKey] = set()  # partitions entered by several revisions in this frame
+    Returns the rows each revision's matches added to each partition, revision by revision."""
+    buckets: dict[PartitionKey, list[tuple[list[int], RevisionProgram, list[int]]]] = {}
+    members: list[tuple[list[int], PartitionKey]] = []
     for revision, rows in windowed:
-        window = revision.window
-        assert window is not None
-        found = rows.tolist()
-        columns = [prepared[column_of(n)].gather(rows).to_list() for n in window.group_by]
-        groups = list(zip(*columns, strict=True)) if columns else [()] * len(found)
-        values = _values(window, prepared, rows)
-        keys = [(revision.slot, window.group_by, group) for group in groups]
-        for key, row, value in zip(keys, found, values, strict=True):
-            bucket = buckets[key]
-            if bucket and bucket[-1][1] is not revision:
-                mixed.add(key)
-            bucket.append((row, revision, value))
-        member_rows += found
-        member_keys += keys
+        for group, found, values in _groups(revision, prepared, rows):
+            key = (revision.slot, revision.window.group_by, group)  # type: ignore[union-attr]
+            buckets.setdefault(key, []).append((found, revision, values))
+            members.append((found, key))
     agreement = ev.program.agreement_id
-    for key, entries in buckets.items():
-        if key in mixed:
-            entries.sort(key=lambda entry: entry[0])
+    for key, segments in buckets.items():
+        entries = _entries(segments)
         partition = ev._partitions.get(key)
         if partition is None:
             partition = ev._partitions[key] = Partition(key[2])
             partition.evicted_holds = ev._sticky.pop(key, False)
-        raised = partition.extend(
-            [records[row] for row, _, _ in entries],
-            [revision for _, revision, _ in entries],
-            [value for _, _, value in entries],
-        )
+        raised = partition.extend([records[row] for row in entries[0]], entries[1], entries[2])
         for i, activation in raised:
             trigger = activation.trigger["incident_id"]
             identity = activation_id(agreement, activation.revision.rule_id, trigger)
-            items.append((entries[i][0], "activation", identity, len(sources)))
+            items.append((entries[0][i], "activation", identity, len(sources)))
             sources.append(activation)
-    return member_rows, member_keys
+    return members
+
+
+def _groups(
+    revision: RevisionProgram, prepared: pl.DataFrame, rows: np.ndarray
+) -> list[tuple[tuple[Any, ...], list[int], list[int]]]:
+    """(group, rows, values) of a revision's matches, group by group, rows in order."""
+    window = revision.window
+    assert window is not None
+    values = _values(window, prepared, rows)
+    if not window.group_by:
+        return [((), rows.tolist(), values)]
+    names = [f"_g{i}" for i in range(len(window.group_by))]
+    table = (
+        prepared.select(
+            pl.col(column_of(n)).alias(name) for n, name in zip(window.group_by, names, strict=True)
+        )[rows]
+        .with_row_index("_i")
+        .group_by(names, maintain_order=True)
+        .agg("_i")
+    )
+    groups = zip(*(table[name].to_list() for name in names), strict=True)
+    found = []
+    for group, positions in zip(groups, table["_i"].to_list(), strict=True):
+        picked = values if len(positions) == len(rows) else [values[i] for i in positions]
+        found.append((group, rows[positions].tolist(), picked))
+    return found
+
+
+def _entries(
+    segments: list[tuple[list[int], RevisionProgram, list[int]]],
+) -> tuple[list[int], list[RevisionProgram], list[int]]:
+    """One partition's new entries (rows, revisions, values), in row order."""
+    if len(segments) == 1:
+        rows, revision, values = segments[0]
+        return rows, [revision] * len(rows), values
+    merged = sorted(
+        (row, revision, value)
+        for rows, revision, values in segments
+        for row, value in zip(rows, values, strict=True)
+    )
+    return [m[0] for m in merged], [m[1] for m in merged], [m[2] for m in merged]
 
 
 def _values(window: WindowSpec, prepared: pl.DataFrame, rows: np.ndarray) -> list[int]:
@@ -345,8 +369,9 @@ def materialise(ev: StreamEvaluator, tail: Tail) -> None:
         times = chunk.times.tolist()
         first = int(np.searchsorted(chunk.plain_rows, chunk.start, "left"))
         members: dict[int, list[PartitionKey]] = defaultdict(list)
-        for row, key in zip(*chunk.members, strict=True):
-            members[row].append(key)
+        for rows, key in chunk.members:
+            for row in rows:
+                members[row].append(key)
         held: dict[int, list[RevisionProgram]] = defaultdict(list)
         for row, rev in zip(
             chunk.plain_rows[first:].tolist(), chunk.plain_revs[first:].tolist(), strict=True
