@@ -29,6 +29,11 @@ the events of pushing its rows one by one; a new incident whose matches have no 
 issues its results without the re-run machinery. A frame of new incidents in
 ``(time, incident_id)`` order after everything held takes the columnar path
 (:mod:`guarantor.scenarios.stream_columnar`): no per-incident state until a push needs it.
+:meth:`StreamEvaluator.push_frame_events` gives a frame's events as one Polars frame (same
+events, same order, rows and explanation text included; on the columnar path no Python object
+per violation), kept by :class:`~guarantor.scenarios.stream_events.LiveFrames`
+(:mod:`guarantor.scenarios.stream_events`). Fresh frames off that path:
+:mod:`guarantor.scenarios.stream_fresh`.
 """
 
 from __future__ import annotations
