@@ -34,7 +34,7 @@ from guarantor.scenarios.explain import GRADES
 from guarantor.scenarios.obligations import activation_id
 from guarantor.scenarios.partition import Activation, Partition, Record
 from guarantor.scenarios.polars_target import column_of, near_column, near_position_column
-from guarantor.scenarios.program import RevisionProgram, VersionProgram, WindowSpec
+from guarantor.scenarios.program import RevisionProgram, VersionProgram
 from guarantor.scenarios.results import VIOLATION_SCHEMA
 from guarantor.scenarios.stream_events import empty_events, ordered_events
 from guarantor.scenarios.violations import render_violations, violation_pairs
@@ -214,11 +214,10 @@ def _enter_windows(
     Returns the rows each revision's matches added to each partition, revision by revision."""
     buckets: dict[PartitionKey, list[tuple[list[int], RevisionProgram, list[int]]]] = {}
     members: list[tuple[list[int], PartitionKey]] = []
-    for revision, rows in windowed:
-        for group, found, values in _groups(revision, prepared, rows):
-            key = (revision.slot, revision.window.group_by, group)  # type: ignore[union-attr]
-            buckets.setdefault(key, []).append((found, revision, values))
-            members.append((found, key))
+    for revision, group, found, values in _groups(prepared, windowed):
+        key = (revision.slot, revision.window.group_by, group)  # type: ignore[union-attr]
+        buckets.setdefault(key, []).append((found, revision, values))
+        members.append((found, key))
     agreement = ev.program.agreement_id
     for key, segments in buckets.items():
         entries = _entries(segments)
@@ -236,29 +235,38 @@ def _enter_windows(
 
 
 def _groups(
-    revision: RevisionProgram, prepared: pl.DataFrame, rows: np.ndarray
-) -> list[tuple[tuple[Any, ...], list[int], list[int]]]:
-    """(group, rows, values) of a revision's matches, group by group, rows in order."""
-    window = revision.window
-    assert window is not None
-    values = _values(window, prepared, rows)
-    if not window.group_by:
-        return [((), rows.tolist(), values)]
-    names = [f"_g{i}" for i in range(len(window.group_by))]
-    table = (
-        prepared.select(
-            pl.col(column_of(n)).alias(name) for n, name in zip(window.group_by, names, strict=True)
-        )[rows]
-        .with_row_index("_i")
-        .group_by(names, maintain_order=True)
-        .agg("_i")
-    )
-    groups = zip(*(table[name].to_list() for name in names), strict=True)
-    found = []
-    for group, positions in zip(groups, table["_i"].to_list(), strict=True):
-        picked = values if len(positions) == len(rows) else [values[i] for i in positions]
-        found.append((group, rows[positions].tolist(), picked))
-    return found
+    prepared: pl.DataFrame, windowed: list[tuple[RevisionProgram, np.ndarray]]
+) -> list[tuple[RevisionProgram, tuple[Any, ...], list[int], list[int]]]:
+    """(revision, group, rows, values) of the windowed matches, revision by revision, then
+    group by group in order of first row; rows in order. One group_by per grouping."""
+    found: list[tuple[int, RevisionProgram, tuple[Any, ...], list[int], list[int]]] = []
+    by_columns: dict[tuple[str, ...], list[int]] = {}
+    for k, (revision, _) in enumerate(windowed):
+        by_columns.setdefault(revision.window.group_by, []).append(k)  # type: ignore[union-attr]
+    for group_by, chosen in by_columns.items():
+        rows = np.concatenate([windowed[k][1] for k in chosen])
+        values = [v for k in chosen for v in _values(windowed[k], prepared)]
+        which = np.concatenate([np.full(len(windowed[k][1]), k) for k in chosen])
+        names = [f"_g{i}" for i in range(len(group_by))]
+        table = (
+            pl.DataFrame({"_k": which}, schema={"_k": pl.Int64})
+            .with_columns(
+                prepared[column_of(n)].gather(rows).alias(name)
+                for n, name in zip(group_by, names, strict=True)
+            )
+            .with_row_index("_i")
+            .group_by(["_k", *names], maintain_order=True)
+            .agg("_i")
+        )
+        columns = [table[name].to_list() for name in names]
+        groups = zip(*columns, strict=True) if columns else [()] * table.height
+        for k, group, positions in zip(
+            table["_k"].to_list(), groups, table["_i"].to_list(), strict=True
+        ):
+            picked = [values[i] for i in positions]
+            found.append((k, windowed[k][0], tuple(group), rows[positions].tolist(), picked))
+    found.sort(key=lambda item: item[0])  # stable: each revision's groups keep their order
+    return [item[1:] for item in found]
 
 
 def _entries(
@@ -276,8 +284,10 @@ def _entries(
     return [m[0] for m in merged], [m[1] for m in merged], [m[2] for m in merged]
 
 
-def _values(window: WindowSpec, prepared: pl.DataFrame, rows: np.ndarray) -> list[int]:
+def _values(match: tuple[RevisionProgram, np.ndarray], prepared: pl.DataFrame) -> list[int]:
     """What each match adds to its window (as the per-incident path computes it)."""
+    window, rows = match[0].window, match[1]
+    assert window is not None
     if window.field is None:
         return [1] * len(rows)
     raws = prepared[column_of(window.field)].gather(rows).to_list()
@@ -297,16 +307,10 @@ def _violation_rows(
     if table is None:
         return None
     table = render_violations(program, table)
-    rows = table.select(
-        "incident_id",
-        "rule_id",
-        "revision",
-        "clause",
+    rows = table.with_columns(
         pl.lit(program.version_id, pl.String).alias("version_id"),
         pl.lit(program.version_hash, pl.String).alias("version_hash"),
-        "time",
-        "explanation",
-    )
+    ).select(list(VIOLATION_SCHEMA))
     order = table.select(
         pl.col("_row").cast(pl.Int64).alias("row"),
         pl.lit("violation").alias("kind"),
