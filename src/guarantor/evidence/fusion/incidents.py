@@ -65,6 +65,16 @@ def most_restrictive(markings: list[str | None]) -> str:
     return "REL TO " + ",".join(sorted(parties))
 
 
+def _looked_up(frame: pl.DataFrame, table: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with the other columns of ``table`` (one row per label, or none) by ``label``
+    (null where ``table`` has none): a left join by lookup, which gathers no column of
+    ``frame``."""
+    rows = frame["label"].replace_strict(
+        table["label"], pl.int_range(table.height, eager=True), default=None, return_dtype=pl.Int64
+    )
+    return frame.with_columns(table[c].gather(rows).alias(c) for c in table.columns if c != "label")
+
+
 def _kinds(members: pl.DataFrame) -> pl.DataFrame:
     """Per label, the number of distinct values of each compared attribute (``{column} kinds``)
     and the first value of each of ``_MODES`` (``{name}``), nulls aside."""
@@ -93,7 +103,7 @@ def _modes(members: pl.DataFrame, kinds: pl.DataFrame) -> pl.DataFrame:
             .sort(["label", "len", "value"], descending=[False, True, False])
             .filter(pl.col("label").is_first_distinct())
         )
-        out = out.join(counted.select("label", mode="value"), on="label", how="left")
+        out = _looked_up(out, counted.select("label", mode="value"))
         out = out.with_columns(pl.coalesce("mode", name).alias(name)).drop("mode")
     return out.select("label", *_MODES)
 
@@ -181,12 +191,10 @@ def _fused(members: pl.DataFrame, echo: np.ndarray, kinds: pl.DataFrame) -> pl.D
     ).drop("seed_idx", "place_key", "time_key")
     mixed = totals.filter(pl.col("marking_kinds") > 1)["label"]
     if len(mixed):
-        totals = totals.join(_markings(members, mixed), on="label", how="left").with_columns(
+        totals = _looked_up(totals, _markings(members, mixed)).with_columns(
             markings=pl.coalesce("several", "markings")
         )
-    return totals.drop("marking_kinds", "several", strict=False).join(
-        _modes(members, kinds), on="label", how="left"
-    )
+    return _looked_up(totals.drop("marking_kinds", "several", strict=False), _modes(members, kinds))
 
 
 def _spread(members: pl.DataFrame, fused: pl.DataFrame) -> pl.DataFrame:
@@ -273,7 +281,7 @@ def incident_frames(
     kinds = _kinds(members)
     fused = _fused(members, echo, kinds)
     spread = _spread(members, fused)
-    fused = fused.join(spread, on="label", how="left")
+    fused = _looked_up(fused, spread)
     blake2b = hashlib.blake2b
     hashed = [
         "inc-" + blake2b(seed.encode("utf-8"), digest_size=8).hexdigest()
@@ -288,10 +296,13 @@ def incident_frames(
         },
         schema={"markings": pl.Utf8, "releasability": pl.Utf8},
     )
-    fused = fused.join(restrictive, on="markings", how="left")
-    fused = fused.join(_disagreements(members, kinds, spread), on="label", how="left").join(
-        _decided(members, statuses), on="label", how="left"
+    fused = fused.with_columns(  # a lookup: a join would gather every column
+        releasability=pl.col("markings").replace_strict(
+            restrictive["markings"], restrictive["releasability"], return_dtype=pl.Utf8
+        )
     )
+    fused = _looked_up(fused, _disagreements(members, kinds, spread))
+    fused = _looked_up(fused, _decided(members, statuses))
     incidents = fused.with_columns(
         status=grading.status(pl.col("sources"), pl.col("actors"), pl.col("decided")),
         disagreements=pl.col("disagreements").fill_null("[]"),
@@ -299,7 +310,9 @@ def incident_frames(
         count=pl.lit(1, pl.Int32),
     )
     incidents = incidents.select("label", *[pl.col(c).cast(t) for c, t in INCIDENT_SCHEMA.items()])
-    incidents = incidents.sort("incident_id").with_row_index("position")
+    # In incident id order: the ids' 16 hex digits as an unsigned integer sort the same.
+    digest = pl.col("incident_id").str.slice(4).str.to_integer(base=16, dtype=pl.UInt64)
+    incidents = incidents.sort(digest).with_row_index("position")
     membership = _membership(
         members, clustering, evidence, incidents.select("label", "position", "incident_id")
     )

@@ -133,9 +133,16 @@ def prepare(reports: pl.DataFrame, config: FusionConfig) -> pl.DataFrame:
         .drop("text_full")
         .collect()
     )
+    # The outlets' organisations and kinds by lookup (a join would gather every column).
+    by_outlet = {
+        column: pl.col("outlet").replace_strict(
+            org["outlet"], org[column], default=None, return_dtype=org.schema[column]
+        )
+        for column in ("organisation", "kind")
+    }
     frame = (
         frame.lazy()
-        .join(org.lazy(), on="outlet", how="left", maintain_order="left")  # no sort after
+        .with_columns(**by_outlet)
         .with_columns(
             organisation=pl.coalesce(
                 "organisation",
