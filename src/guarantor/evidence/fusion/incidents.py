@@ -339,6 +339,10 @@ def _membership(
             "parent_edge": pl.Series(clustering.parent_edge).gather(idx),
         }
     ).with_columns(joined_by=pl.when(parent >= 0).then(keys.gather(parent.clip(lower_bound=0))))
-    frame = frame.join(evidence, on="parent_edge", how="left", maintain_order="left")
+    frame = frame.with_columns(  # a lookup: a join would gather every column
+        evidence=pl.col("parent_edge").replace_strict(
+            evidence["parent_edge"], evidence["evidence"], default=None, return_dtype=pl.Utf8
+        )
+    )
     frame = frame.with_columns(evidence=pl.col("evidence").fill_null('{"rule":"seed"}'))
     return frame.select([pl.col(c).cast(t) for c, t in MEMBERSHIP_SCHEMA.items()])

@@ -108,14 +108,21 @@ def normalise_url(column: str | pl.Expr) -> pl.Expr:
     """``;``-separated URLs as identities (a list): no scheme, ``www.``/``m.``, fragment,
     tracking parameters or trailing ``/``."""
     expr = pl.col(column) if isinstance(column, str) else column
+    scheme, prefix = r"[a-z][a-z0-9+.-]*://", r"(www|m|mobile|amp)\."
+    # What starts a URL is removed at the start and after each ";" in two passes, and a
+    # trailing "?", "&" or "/" before each ";" and at the end: patterns with an anchor or a
+    # literal first character are much cheaper to search than "(^|;)" and "(;|$)".
     text = (
         expr.str.to_lowercase()
         .str.replace_all(r"\s+", "")
-        .str.replace_all(r"(^|;)[a-z][a-z0-9+.-]*://", "$1")
-        .str.replace_all(r"(^|;)(www|m|mobile|amp)\.", "$1")
+        .str.replace(f"^{scheme}", "")
+        .str.replace_all(f";{scheme}", ";")
+        .str.replace(f"^{prefix}", "")
+        .str.replace_all(f";{prefix}", ";")
         .str.replace_all(r"#[^;]*", "")
         .str.replace_all(r"(utm_[a-z]+|fbclid|gclid)=[^&;]*&?", "")
-        .str.replace_all(r"[?&/]+(;|$)", "$1")
+        .str.replace_all(r"[?&/]+;", ";")
+        .str.replace(r"[?&/]+$", "")
     )
     return text.str.split(";").list.filter(pl.element().str.len_chars() > 3)
 
