@@ -16,7 +16,10 @@ Ours, measured separately and labelled:
   path of ``guarantor.scenarios.stream_columnar``), events applied to ``LiveResults``;
 * stream, frame of events: the same micro-batches through ``push_frame_events``, which
   returns a frame's events as one Polars frame (``guarantor.scenarios.stream_events``: no
-  Python object per violation), applied to ``LiveFrames``;
+  Python object per violation), applied to ``LiveFrames``; violation explanations columnar
+  as in batch (rendered when read): compared with batch (explanations columnar) on equal
+  terms, and after the run both are rendered and their result frames (texts included)
+  compared;
 * stream push: one incident (a dict) at a time, on the slow-peer subset.
 
 Wall seconds, process CPU seconds and the load average are printed: the machine is shared.
@@ -174,7 +177,7 @@ def run_stream_frames(
 
     def go() -> tuple[Activations, Violations]:
         stream = StreamEvaluator(version, lateness_seconds=3600)
-        live = LiveFrames()
+        live = LiveFrames(stream.program)
         for offset in range(0, frame.height, chunk):
             live.apply(stream.push_frame_events(frame.slice(offset, chunk)))
         go.results = live.results()  # type: ignore[attr-defined]
@@ -250,6 +253,10 @@ def main() -> None:  # noqa: PLR0915 - one linear report
     )
     framed.activations, framed.violations = results_sets(frames_fn.results)  # type: ignore[attr-defined]
     runs.append((framed, batch))
+    texts_equal = all(
+        getattr(frames_fn.results, name).equals(getattr(batch_fn.results, name))  # type: ignore[attr-defined]
+        for name in ("violations", "activations", "obligations")
+    )
 
     small_fn = run_batch(version, small_frame)
     small_run = measure("guarantor batch (slow-peer subset)", len(small), small_fn)
@@ -282,19 +289,21 @@ def main() -> None:  # noqa: PLR0915 - one linear report
     )
     print(header)
     print("-" * len(header))
-    for run, ours in runs:
-        reference = ours or batch
+    for run, compared in runs:
+        reference = compared or batch
         equal = (
             "(reference)"
-            if ours is None
-            else str(run.activations == ours.activations and run.violations == ours.violations)
+            if compared is None
+            else str(
+                run.activations == compared.activations and run.violations == compared.violations
+            )
         )
         ratio = batch.rate / run.rate
         print(
             f"{run.name:44} {run.rate:13,.0f} {run.seconds:8.2f} {run.cpu:7.2f} {run.mem_mb:8.0f} "
             f"{ratio:8.2f}  {equal}{'  ' + run.note if run.note else ''}"
         )
-        if ours is not None and equal == "False":
+        if compared is not None and equal == "False":
             print(
                 f"    differs: activations {len(run.activations):,} vs "
                 f"{len(reference.activations):,}"
@@ -312,6 +321,7 @@ def main() -> None:  # noqa: PLR0915 - one linear report
         f"{framed.rate:,.0f}; push_frame {stream.rate:,.0f}; push one at a time "
         f"{push.rate:,.0f})"
     )
+    print(f"stream frame of events == batch, rendered result frames (texts): {texts_equal}")
     print(f"load average at the end (1, 5, 15 min): {os.getloadavg()}; cpu s is process CPU")
     if duck:
         print(

@@ -30,7 +30,8 @@ issues its results without the re-run machinery. A frame of new incidents in
 ``(time, incident_id)`` order after everything held takes the columnar path
 (:mod:`guarantor.scenarios.stream_columnar`): no per-incident state until a push needs it.
 :meth:`StreamEvaluator.push_frame_events` gives a frame's events as one Polars frame (same
-events, same order, rows and explanation text included; on the columnar path no Python object
+events, same order, rows included, violation explanations columnar as in batch and rendered
+to their text by :meth:`StreamEvaluator.render_events`; on the columnar path no Python object
 per violation), kept by :class:`~guarantor.scenarios.stream_events.LiveFrames`
 (:mod:`guarantor.scenarios.stream_events`). Fresh frames off that path:
 :mod:`guarantor.scenarios.stream_fresh`.
@@ -66,7 +67,7 @@ from guarantor.scenarios.stream_columnar import (
     push_ordered_frame,
     record_columns,
 )
-from guarantor.scenarios.stream_events import empty_events, events_frame
+from guarantor.scenarios.stream_events import empty_events, events_frame, render_events
 from guarantor.scenarios.stream_frames import (
     attach_violation_explanations,
     matches_by_row,
@@ -184,6 +185,11 @@ class StreamEvaluator:
         if tail is not None:
             return push_ordered_frame(self, prepared, tail)
         return events_frame(self._push_rows(prepared))
+
+    def render_events(self, events: pl.DataFrame) -> pl.DataFrame:
+        """A frame from :meth:`push_frame_events` with each violation's JSON text (the text
+        :meth:`push_frame` gives), rendered now: ``stream_events.render_events``."""
+        return render_events(self.program, events)
 
     def _prepare(self, frame: pl.DataFrame) -> pl.DataFrame:
         """The frame's rows in order, with the zone and position columns the rules read."""

@@ -9,7 +9,7 @@ force, violation explanations rendered in one pass), appends each partition's en
 once (:meth:`~guarantor.scenarios.partition.Partition.extend`, vectorised) and returns
 exactly the events those one-by-one pushes give, in their order; :func:`push_ordered_frame`
 gives them as a frame of events (:mod:`guarantor.scenarios.stream_events`), the violation
-rows never leaving Polars.
+rows never leaving Polars and their explanations left columnar (rendered on demand).
 
 The incidents themselves are then kept columnar (:class:`Tail`: the frames pushed, without
 per-incident dictionaries), evicted by slicing. The first push that needs the general
@@ -37,7 +37,12 @@ from guarantor.scenarios.polars_target import column_of, near_column, near_posit
 from guarantor.scenarios.program import RevisionProgram, VersionProgram
 from guarantor.scenarios.results import VIOLATION_SCHEMA
 from guarantor.scenarios.stream_events import empty_events, ordered_events
-from guarantor.scenarios.violations import render_violations, violation_pairs
+from guarantor.scenarios.violations import (
+    EVENT_VIOLATION_SCHEMA,
+    event_explanations,
+    render_violations,
+    violation_pairs,
+)
 
 if TYPE_CHECKING:
     from guarantor.scenarios.stream import StreamEvaluator
@@ -149,12 +154,13 @@ def push_ordered(ev: StreamEvaluator, prepared: pl.DataFrame, tail: Tail) -> lis
 
 def push_ordered_frame(ev: StreamEvaluator, prepared: pl.DataFrame, tail: Tail) -> pl.DataFrame:
     """:func:`push_ordered`'s events as a frame of events
-    (:data:`~guarantor.scenarios.stream_events.EVENT_SCHEMA`), violations kept columnar."""
-    items, violations, sources = _apply_ordered(ev, prepared, tail)
+    (:data:`~guarantor.scenarios.stream_events.EVENT_SCHEMA`), violations kept columnar,
+    their explanations too."""
+    items, violations, sources = _apply_ordered(ev, prepared, tail, render=False)
     order = _order(items, violations)
     if order is None:
         return empty_events()
-    rows = pl.DataFrame(schema=dict(VIOLATION_SCHEMA)) if violations is None else violations[0]
+    rows = violations[0] if violations else pl.DataFrame(schema=dict(EVENT_VIOLATION_SCHEMA))
     return ordered_events(ev.program, order, rows, sources)
 
 
@@ -163,9 +169,12 @@ _Ordered = tuple[
 ]
 
 
-def _apply_ordered(ev: StreamEvaluator, prepared: pl.DataFrame, tail: Tail) -> _Ordered:
+def _apply_ordered(
+    ev: StreamEvaluator, prepared: pl.DataFrame, tail: Tail, *, render: bool = True
+) -> _Ordered:
     """Apply the ordered rows to the state; what their events are made of: (row, kind, key,
-    source index) of the activations, the violation rows and order, the sources."""
+    source index) of the activations, the violation rows (explanations rendered, or
+    columnar unless ``render``) and order, the sources."""
     program = ev.program
     times = prepared["_t"].to_numpy()
     matches = matched_rows(program, prepared)
@@ -186,7 +195,7 @@ def _apply_ordered(ev: StreamEvaluator, prepared: pl.DataFrame, tail: Tail) -> _
             key = activation_id(program.agreement_id, revision.rule_id, record["incident_id"])
             items.append((row, "activation", key, len(sources)))
             sources.append(Activation(revision, record, (), None, None, (record,)))
-    violations = _violation_rows(program, prepared, plain)
+    violations = _violation_rows(program, prepared, plain, render=render)
     plain_rows, plain_revs = _plain_pairs(plain)
     tail.chunks.append(
         _Chunk(frame, times, prepared["incident_id"], plain_rows, plain_revs, members, records)
@@ -300,13 +309,16 @@ def _violation_rows(
     program: VersionProgram,
     prepared: pl.DataFrame,
     plain: list[tuple[RevisionProgram, np.ndarray]],
+    *,
+    render: bool,
 ) -> tuple[pl.DataFrame, pl.DataFrame] | None:
-    """The violations as result rows (explanations rendered at once), and their (row,
-    kind, key, index into those rows) to order the events by."""
+    """The violations as result rows (explanations rendered at once, or else as
+    :data:`~guarantor.scenarios.violations.EVENT_EXPLANATION`), and their (row, kind, key,
+    index into those rows) to order the events by."""
     table = violation_pairs(prepared, plain)
     if table is None:
         return None
-    table = render_violations(program, table)
+    table = render_violations(program, table) if render else event_explanations(table)
     rows = table.with_columns(
         pl.lit(program.version_id, pl.String).alias("version_id"),
         pl.lit(program.version_hash, pl.String).alias("version_hash"),

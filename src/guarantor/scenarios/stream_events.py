@@ -8,15 +8,23 @@ a pushed frame as one Polars frame (:data:`EVENT_SCHEMA`), one row per event in 
   ``obligation``; ``key``: the event's key (as :class:`StreamEvent.key`);
 * ``violation``, ``activation``, ``obligation``: structs with the columns of the result
   frame of that kind (:mod:`guarantor.scenarios.results`); the one named by ``kind`` holds
-  the event's row (:attr:`StreamEvent.row`, explanation text included), the others are
-  null.
+  the event's row (:attr:`StreamEvent.row`), the others are null.
+
+A violation's explanation is held columnar, as the batch target holds it
+(:data:`~guarantor.scenarios.violations.EVENT_EXPLANATION`: revision index, cited incident,
+near member; or the text already made for a row that came from a list of events), and
+rendered to its JSON text only on demand: :func:`render_events` (or
+:meth:`~guarantor.scenarios.stream.StreamEvaluator.render_events`) gives the frame with the
+text (:data:`RENDERED_EVENT_SCHEMA`), byte for byte the text of :attr:`StreamEvent.row`;
+:class:`LiveFrames` renders when its results' ``violations`` are first read.
 
 On the columnar path (frames of new incidents in ``(time, incident_id)`` order) the
 violation rows stay columnar from the batch target to this frame: no Python object per
 violation. A frame that falls back (late, corrected or out-of-order rows) gives the same
 rows, built from the per-event list (:func:`events_frame`).
 
-:class:`LiveFrames` applies such frames and gives the three result frames, like
+:class:`LiveFrames` applies such frames (of one evaluator: the revision indices are its
+program's) and gives the three result frames, like
 :class:`~guarantor.scenarios.events.LiveResults` for lists of events (same checks: issuing a
 live key or retracting one not live raises; the events before the one refused stay applied).
 A frame of issues only is checked, then kept as it is, its keys in one dict update; a frame
@@ -26,6 +34,7 @@ with retractions is applied event by event.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import polars as pl
@@ -43,25 +52,49 @@ from guarantor.scenarios.results import (
     empty,
     sort_frame,
 )
+from guarantor.scenarios.violations import (
+    EVENT_VIOLATION_SCHEMA,
+    render_violations,
+    text_explanations,
+)
 
-__all__ = ["EVENT_SCHEMA", "LiveFrames", "empty_events", "events_frame", "ordered_events"]
+__all__ = [
+    "EVENT_SCHEMA",
+    "RENDERED_EVENT_SCHEMA",
+    "LiveFrames",
+    "empty_events",
+    "events_frame",
+    "ordered_events",
+    "render_events",
+]
 
 _KINDS: dict[str, Mapping[str, pl.DataType]] = {
-    "violation": VIOLATION_SCHEMA,
+    "violation": EVENT_VIOLATION_SCHEMA,
     "activation": ACTIVATION_SCHEMA,
     "obligation": OBLIGATION_SCHEMA,
 }
 _PLURAL = {"violation": "violations", "activation": "activations", "obligation": "obligations"}
+_HEAD = {"action": pl.String(), "kind": pl.String(), "key": pl.String()}
 EVENT_SCHEMA: Mapping[str, pl.DataType] = {
-    "action": pl.String(),
-    "kind": pl.String(),
-    "key": pl.String(),
+    **_HEAD,
     **{kind: pl.Struct(dict(schema)) for kind, schema in _KINDS.items()},
+}
+RENDERED_EVENT_SCHEMA: Mapping[str, pl.DataType] = {
+    **EVENT_SCHEMA,
+    "violation": pl.Struct(dict(VIOLATION_SCHEMA)),
 }
 
 
 def empty_events() -> pl.DataFrame:
     return empty(EVENT_SCHEMA)
+
+
+def render_events(program: VersionProgram, events: pl.DataFrame) -> pl.DataFrame:
+    """A frame of events (:data:`EVENT_SCHEMA`, of an evaluator of ``program``) with each
+    violation's explanation rendered to its JSON text (:data:`RENDERED_EVENT_SCHEMA`)."""
+    rows = render_violations(program, events["violation"].struct.unnest())
+    rendered = pl.when(pl.col("kind") == "violation").then(rows.to_struct("violation"))
+    return events.with_columns(rendered.alias("violation"))
 
 
 def _structs(heads: Sequence[tuple[str, str, str]], rows: Sequence[dict[str, Any]]) -> pl.DataFrame:
@@ -75,13 +108,15 @@ def _structs(heads: Sequence[tuple[str, str, str]], rows: Sequence[dict[str, Any
             name: [row[name] if k == kind else None for k, row in zip(kinds, rows, strict=True)]
             for name in schema
         }
-        part = pl.DataFrame(values, schema=dict(schema), strict=False).to_struct(kind)
-        columns.append(pl.when(pl.col("kind") == kind).then(part).alias(kind))
+        types = dict(schema)
+        if kind == "violation":  # the text made for the event, then as its explanation
+            types["explanation"] = pl.String()
+        part = pl.DataFrame(values, schema=types, strict=False)
+        if kind == "violation":
+            part = part.with_columns(text_explanations(pl.col("explanation")).alias("explanation"))
+        columns.append(pl.when(pl.col("kind") == kind).then(part.to_struct(kind)).alias(kind))
     head = pl.DataFrame({"action": actions, "kind": kinds, "key": keys}, schema=_HEAD)
     return head.with_columns(columns)
-
-
-_HEAD = {"action": pl.String(), "kind": pl.String(), "key": pl.String()}
 
 
 def events_frame(events: Sequence[StreamEvent]) -> pl.DataFrame:
@@ -99,7 +134,7 @@ def ordered_events(
     order = order.with_row_index("_pos")
     violations = order.filter(pl.col("kind") == "violation")
     found = rows[violations["index"]].select(
-        pl.col(name).cast(dtype) for name, dtype in VIOLATION_SCHEMA.items()
+        pl.col(name).cast(dtype) for name, dtype in EVENT_VIOLATION_SCHEMA.items()
     )
     parts = [
         violations.select(
@@ -162,9 +197,11 @@ class _Piece:
 
 
 class LiveFrames:
-    """The result set a consumer keeps by applying frames of stream events in order."""
+    """The result set a consumer keeps by applying frames of stream events (of evaluators
+    of ``program``) in order."""
 
-    def __init__(self) -> None:
+    def __init__(self, program: VersionProgram) -> None:
+        self._program = program
         self._live: dict[str, dict[str, Any]] = {kind: {} for kind in _KINDS}
         self._pieces: dict[str, list[_Piece]] = {kind: [] for kind in _KINDS}
 
@@ -222,4 +259,7 @@ class LiveFrames:
             parts = [piece.live() for piece in self._pieces[kind]]
             found = pl.concat(parts) if parts else empty(schema)
             frames[kind] = sort_frame(_PLURAL[kind], found)
-        return Results(frames["violation"], frames["activation"], frames["obligation"])
+        render = partial(render_violations, self._program)
+        return Results(
+            frames["violation"], frames["activation"], frames["obligation"], render=render
+        )

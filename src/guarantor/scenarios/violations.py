@@ -12,6 +12,11 @@ incident (id, time, grades) and, for a rule with a ``near`` block, its ``near`` 
 ``violation_json`` writes): its revision's header (a constant per revision), the incident
 entry and the near member, one vectorised concatenation, no per-row Python.
 :func:`violations_frame` does both at once.
+
+A frame of stream events (:mod:`guarantor.scenarios.stream_events`) holds violation rows
+with :data:`EVENT_EXPLANATION`: the same struct plus ``text``, the JSON text already made
+for a row that came from a list of events (null for a columnar row);
+:func:`render_violations` keeps that text and renders the others.
 """
 
 from __future__ import annotations
@@ -25,12 +30,32 @@ from guarantor.scenarios.program import RevisionProgram, VersionProgram
 from guarantor.scenarios.results import VIOLATION_SCHEMA, empty
 
 __all__ = [
+    "EVENT_EXPLANATION",
+    "EVENT_VIOLATION_SCHEMA",
+    "event_explanations",
     "explained_pairs",
     "render_violations",
+    "text_explanations",
     "violation_pairs",
     "violation_table",
     "violations_frame",
 ]
+
+_INCIDENT = pl.Struct(
+    {
+        "id": pl.String(),
+        "time": pl.Int64(),
+        "credibility": pl.Int64(),
+        "reliability": pl.String(),
+        "sources": pl.Int64(),
+        "status": pl.String(),
+    }
+)
+EVENT_EXPLANATION = pl.Struct(
+    {"revision_index": pl.Int64(), "incident": _INCIDENT, "near": pl.String(), "text": pl.String()}
+)
+"""A violation's explanation in a frame of events: columnar, or ``text`` already made."""
+EVENT_VIOLATION_SCHEMA = {**VIOLATION_SCHEMA, "explanation": EVENT_EXPLANATION}
 
 _COLUMNS = ("incident_id", "rule_id", "revision", "clause", "version_id", "version_hash", "time")
 
@@ -66,13 +91,32 @@ def violation_table(
 
 
 def render_violations(program: VersionProgram, table: pl.DataFrame) -> pl.DataFrame:
-    """``table`` (from :func:`violation_table`) with ``explanation`` as JSON text."""
-    if table.schema["explanation"] == pl.String:
+    """``table`` (from :func:`violation_table`, or violation rows of a frame of events) with
+    ``explanation`` as JSON text; a row's ``text``, if it has one, is kept as it is."""
+    dtype = table.schema["explanation"]
+    if dtype == pl.String:
         return table
-    return table.with_columns(_rendered(program.revisions).alias("explanation"))
+    text = isinstance(dtype, pl.Struct) and any(f.name == "text" for f in dtype.fields)
+    return table.with_columns(_rendered(program.revisions, text=text).alias("explanation"))
 
 
-def _rendered(revisions: tuple[RevisionProgram, ...]) -> pl.Expr:
+def event_explanations(table: pl.DataFrame) -> pl.DataFrame:
+    """``table`` (columnar ``explanation``) with ``explanation`` as :data:`EVENT_EXPLANATION`."""
+    explanation = pl.col("explanation").struct.with_fields(pl.lit(None, pl.String).alias("text"))
+    return table.with_columns(explanation.cast(EVENT_EXPLANATION))
+
+
+def text_explanations(text: pl.Expr) -> pl.Expr:
+    """JSON texts as :data:`EVENT_EXPLANATION` values (the columnar fields null)."""
+    return pl.struct(
+        pl.lit(None, pl.Int64).alias("revision_index"),
+        pl.lit(None, _INCIDENT).alias("incident"),
+        pl.lit(None, pl.String).alias("near"),
+        text.alias("text"),
+    )
+
+
+def _rendered(revisions: tuple[RevisionProgram, ...], *, text: bool = False) -> pl.Expr:
     columnar = pl.col("explanation")
     incident = columnar.struct.field("incident")
     prefixes = pl.Series(
@@ -85,7 +129,8 @@ def _rendered(revisions: tuple[RevisionProgram, ...]) -> pl.Expr:
         *[incident.struct.field(grade) for grade in GRADES],
     ).struct.json_encode()
     prefix = pl.lit(prefixes).gather(columnar.struct.field("revision_index"))
-    return pl.concat_str([prefix, entry, columnar.struct.field("near"), pl.lit("}")])
+    made = pl.concat_str([prefix, entry, columnar.struct.field("near"), pl.lit("}")])
+    return pl.coalesce(columnar.struct.field("text"), made) if text else made
 
 
 def explained_pairs(

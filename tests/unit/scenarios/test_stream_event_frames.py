@@ -1,7 +1,8 @@
 """Events as a frame: ``push_frame_events`` gives, row for row, the events ``push_frame``
-lists (action, kind, key, the result row with its explanation text), on the columnar path
-(ordered frames of new incidents) and on frames that fall back (out of order, late within
-the lateness, corrections); ``LiveFrames`` kept from them equals ``LiveResults`` and batch."""
+lists (action, kind, key, the result row; rendered, the explanation text byte for byte), on
+the columnar path (ordered frames of new incidents) and on frames that fall back (out of
+order, late within the lateness, corrections); ``LiveFrames`` kept from them equals
+``LiveResults`` and batch."""
 
 from __future__ import annotations
 
@@ -35,7 +36,12 @@ from guarantor.scenarios import (
     evaluate_batch,
     records_to_frame,
 )
-from guarantor.scenarios.stream_events import EVENT_SCHEMA, LiveFrames, events_frame
+from guarantor.scenarios.stream_events import (
+    EVENT_SCHEMA,
+    RENDERED_EVENT_SCHEMA,
+    LiveFrames,
+    events_frame,
+)
 
 LATENESS_HOURS = 12
 _SURGE = window_rule("surge", 'type == "shelling"', threshold="limit", params={"limit": 2})
@@ -84,6 +90,13 @@ def _heads(events: list[StreamEvent]) -> list[tuple[str, str, str]]:
     return [(e.action, e.kind, e.key) for e in events]
 
 
+def _texts(rendered: pl.DataFrame) -> list[str]:
+    """The explanation text of each event of a rendered frame of events."""
+    kinds = ("violation", "activation", "obligation")
+    texts = pl.coalesce(pl.col(kind).struct.field("explanation") for kind in kinds)
+    return rendered.select(texts).to_series().to_list()
+
+
 def _push_both(
     frames: list[pl.DataFrame],
 ) -> tuple[LiveResults, LiveFrames, list[pl.DataFrame], int]:
@@ -91,7 +104,7 @@ def _push_both(
     agree (or both refuse a late frame). The live sets, the event frames, refusals."""
     listed = StreamEvaluator(VERSION, lateness_seconds=LATENESS_HOURS * 3600)
     framed = StreamEvaluator(VERSION, lateness_seconds=LATENESS_HOURS * 3600)
-    live, kept, found, refused = LiveResults(), LiveFrames(), [], 0
+    live, kept, found, refused = LiveResults(), LiveFrames(framed.program), [], 0
     for frame in frames:
         try:
             events = listed.push_frame(frame)
@@ -103,7 +116,11 @@ def _push_both(
         as_frame = framed.push_frame_events(frame)
         assert as_frame.schema == pl.Schema(EVENT_SCHEMA)
         assert list(as_frame.select("action", "kind", "key").iter_rows()) == _heads(events)
-        assert_frame_equal(as_frame, events_frame(events))
+        rendered = framed.render_events(as_frame)
+        assert rendered.schema == pl.Schema(RENDERED_EVENT_SCHEMA)
+        assert_frame_equal(rendered, framed.render_events(events_frame(events)))
+        assert _texts(rendered) == [event.row["explanation"] for event in events]
+        assert framed.render_events(rendered).equals(rendered)  # rendering twice changes nothing
         assert framed.state_size == listed.state_size
         live.apply(events)
         kept.apply(as_frame)
@@ -187,7 +204,7 @@ def test_live_frames_refuse_an_issue_of_a_live_key_and_a_retract_of_one_not_live
         ("activation", "test/always/a"),
         ("violation", "a|hostile|v1"),
     ]
-    kept = LiveFrames()
+    kept = LiveFrames(stream.program)
     kept.apply(issued)
     with pytest.raises(ScenarioError, match="already live"):
         kept.apply(issued)
