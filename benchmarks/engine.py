@@ -226,33 +226,35 @@ def main() -> None:  # noqa: PLR0915 - one linear report
     )
 
     runs: list[tuple[Run, Run | None]] = []  # (run, the run of ours it is compared with)
+
+    def measure_ours(name: str, n: int, fn: Any, note: str = "", against: Run | None = None) -> Run:
+        """Measure one of our engines, keep its result sets and list it against ``against``."""
+        run = measure(name, n, fn, note)
+        run.activations, run.violations = results_sets(fn.results)
+        runs.append((run, against))
+        return run
+
     batch_fn = run_batch(version, frame)
-    batch = measure("guarantor batch (explanations columnar)", len(work), batch_fn)
-    batch.activations, batch.violations = results_sets(batch_fn.results)  # type: ignore[attr-defined]
-    runs.append((batch, None))
+    batch = measure_ours("guarantor batch (explanations columnar)", len(work), batch_fn)
     print(f"  ours: {len(batch.activations):,} activations, {len(batch.violations):,} violations")
     rendered_fn = run_batch(version, frame, render=True)
-    rendered = measure("guarantor batch + every JSON text rendered", len(work), rendered_fn)
-    rendered.activations, rendered.violations = results_sets(rendered_fn.results)  # type: ignore[attr-defined]
-    runs.append((rendered, batch))
+    measure_ours("guarantor batch + every JSON text rendered", len(work), rendered_fn, "", batch)
     stream_fn = run_stream(version, frame, args.stream_chunk)
-    stream = measure(
+    stream = measure_ours(
         "guarantor stream push_frame (micro-batches)",
         len(work),
         stream_fn,
         f"frames of {args.stream_chunk:,}",
+        batch,
     )
-    stream.activations, stream.violations = results_sets(stream_fn.results)  # type: ignore[attr-defined]
-    runs.append((stream, batch))
     frames_fn = run_stream_frames(version, frame, args.stream_chunk)
-    framed = measure(
+    framed = measure_ours(
         "guarantor stream, frame of events",
         len(work),
         frames_fn,
         f"push_frame_events, frames of {args.stream_chunk:,}",
+        batch,
     )
-    framed.activations, framed.violations = results_sets(frames_fn.results)  # type: ignore[attr-defined]
-    runs.append((framed, batch))
     texts_equal = all(
         getattr(frames_fn.results, name).equals(getattr(batch_fn.results, name))  # type: ignore[attr-defined]
         for name in ("violations", "activations", "obligations")
@@ -262,10 +264,10 @@ def main() -> None:  # noqa: PLR0915 - one linear report
     small_run = measure("guarantor batch (slow-peer subset)", len(small), small_fn)
     small_run.activations, small_run.violations = results_sets(small_fn.results)  # type: ignore[attr-defined]
     push_fn = run_push(version, small_frame)
-    push = measure("guarantor stream push (one at a time)", len(small), push_fn, "")
-    push.activations, push.violations = results_sets(push_fn.results)  # type: ignore[attr-defined]
-    push.note = f"from {len(small):,}"
-    runs.append((push, small_run))
+    push_note = f"from {len(small):,}"
+    push = measure_ours(
+        "guarantor stream push (one at a time)", len(small), push_fn, push_note, small_run
+    )
 
     peers: list[tuple[str, Callable[[Workload], Any], Workload, Run, str]] = [
         ("DuckDB raw window query (floor)", run_duckdb, work, batch, ""),
