@@ -10,7 +10,9 @@ from typing import Any
 from guarantor.agreement.model import (
     Clause,
     Directive,
+    Geofence,
     Interval,
+    Near,
     ObligationTemplate,
     Party,
     Position,
@@ -174,3 +176,49 @@ def pairs(results: Results, kind: str = "activations") -> list[tuple[str, str]]:
     """(rule id, incident id) of each violation or activation, in time order."""
     frame = getattr(results, kind)
     return list(zip(frame["rule_id"], frame["incident_id"], strict=True))
+
+
+def mixed_version() -> ResolvedVersion:
+    """One version mixing every kind of rule the stream must match batch on: per-incident
+    rules, a window amended at hour 30, sum windows (one by actor), a windowed scenario, a
+    geofence, near blocks on dated positions (on a violation and on a windowed scenario),
+    and directives; the agreement of the batch-equals-stream tests."""
+    surge = window_rule("surge", 'type == "shelling"', threshold="limit", params={"limit": 2})
+    return engine_version(
+        rule("hostile", 'type in ["shelling", "clash"] && severity >= 2'),
+        rule("near", 'within_km("square", 30)'),
+        *amended(surge, at(30), params={"limit": 1}),
+        window_rule(
+            "deaths",
+            "has(deaths)",
+            threshold=3,
+            op=">=",
+            measure="sum",
+            field="deaths",
+            group_by=(),
+        ),
+        window_rule(
+            "calibre",
+            "true",
+            threshold=250.5,
+            measure="sum",
+            field="calibre_mm",
+            hours=6,
+            group_by=("actor",),
+        ),
+        window_rule("always", "severity > 0", threshold=0, op=">=", hours=5),
+        rule("inside", "true", kind="scenario", geofence=Geofence("square")),
+        # near blocks: dated positions (held over hours [0, 20) and from 10 on), on a
+        # violation and on a windowed scenario: the nearest position depends on place and time
+        rule("by-post", 'type == "clash"', near=Near("ua", 60.0)),
+        window_rule("post-surge", "has(severity)", threshold=1, group_by=(), near=Near("ua", 80.0)),
+        directives=(
+            directive("surge", "ua", "osce"),
+            directive("inside", "osce", hours=12),
+            directive("post-surge", "ua", hours=6),
+        ),
+        positions=(
+            position("p-west", "ua", 37.6, 47.6, (0.0, 20.0)),
+            position("p-east", "ua", 38.0, 48.1, (10.0, None), (-40.0, -20.0)),
+        ),
+    )

@@ -8,59 +8,20 @@ from typing import Any
 
 import pytest
 from engine_factories import (
-    amended,
-    at,
     canonical,
-    directive,
-    engine_version,
     incident,
-    position,
-    rule,
-    window_rule,
+    mixed_version,
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from guarantor.agreement.model import Geofence, Near
 from guarantor.scenarios.batch import evaluate_batch
 from guarantor.scenarios.errors import LateIncidentError
 from guarantor.scenarios.frame import records_to_frame
 from guarantor.scenarios.stream import LiveResults, StreamEvaluator, StreamEvent
 
 LATENESS_HOURS = 12
-_SURGE = window_rule("surge", 'type == "shelling"', threshold="limit", params={"limit": 2})
-VERSION = engine_version(
-    rule("hostile", 'type in ["shelling", "clash"] && severity >= 2'),
-    rule("near", 'within_km("square", 30)'),
-    *amended(_SURGE, at(30), params={"limit": 1}),
-    window_rule(
-        "deaths", "has(deaths)", threshold=3, op=">=", measure="sum", field="deaths", group_by=()
-    ),
-    window_rule(
-        "calibre",
-        "true",
-        threshold=250.5,
-        measure="sum",
-        field="calibre_mm",
-        hours=6,
-        group_by=("actor",),
-    ),
-    window_rule("always", "severity > 0", threshold=0, op=">=", hours=5),
-    rule("inside", "true", kind="scenario", geofence=Geofence("square")),
-    # near blocks: dated positions (held over hours [0, 20) and from 10 on), on a violation and
-    # on a windowed scenario, so the nearest position depends on place and time
-    rule("by-post", 'type == "clash"', near=Near("ua", 60.0)),
-    window_rule("post-surge", "has(severity)", threshold=1, group_by=(), near=Near("ua", 80.0)),
-    directives=(
-        directive("surge", "ua", "osce"),
-        directive("inside", "osce", hours=12),
-        directive("post-surge", "ua", hours=6),
-    ),
-    positions=(
-        position("p-west", "ua", 37.6, 47.6, (0.0, 20.0)),
-        position("p-east", "ua", 38.0, 48.1, (10.0, None), (-40.0, -20.0)),
-    ),
-)
+VERSION = mixed_version()
 
 step = st.tuples(
     st.sampled_from(["new", "new", "new", "correct"]),

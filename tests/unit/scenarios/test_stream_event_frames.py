@@ -12,21 +12,14 @@ from typing import Any
 import polars as pl
 import pytest
 from engine_factories import (
-    amended,
-    at,
     canonical,
-    directive,
-    engine_version,
     incident,
-    position,
-    rule,
-    window_rule,
+    mixed_version,
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from guarantor.agreement.model import Geofence, Near
 from guarantor.scenarios import (
     LateIncidentError,
     LiveResults,
@@ -44,18 +37,7 @@ from guarantor.scenarios.stream_events import (
 )
 
 LATENESS_HOURS = 12
-_SURGE = window_rule("surge", 'type == "shelling"', threshold="limit", params={"limit": 2})
-VERSION = engine_version(
-    rule("hostile", 'type in ["shelling", "clash"] && severity >= 2'),
-    rule("near", 'within_km("square", 30)'),
-    *amended(_SURGE, at(30), params={"limit": 1}),
-    window_rule("deaths", "has(deaths)", threshold=3, op=">=", measure="sum", field="deaths"),
-    window_rule("always", "severity > 0", threshold=0, op=">=", hours=5, group_by=()),
-    rule("inside", "true", kind="scenario", geofence=Geofence("square")),
-    rule("by-post", 'type == "clash"', near=Near("ua", 60.0)),
-    directives=(directive("surge", "ua", "osce"), directive("inside", "osce", hours=12)),
-    positions=(position("p-west", "ua", 37.6, 47.6, (0.0, 20.0)),),
-)
+VERSION = mixed_version()
 
 step = st.tuples(
     st.sampled_from(["new", "new", "new", "correct"]),
@@ -68,6 +50,8 @@ step = st.tuples(
             "severity": st.sampled_from([None, 1, 2, 3]),
             "oblast": st.sampled_from(["A", "B", None]),
             "deaths": st.sampled_from([None, 0, 1, 2]),
+            "calibre_mm": st.sampled_from([None, 82.3, 122.0, 152.5]),
+            "actor": st.sampled_from(["ru", "ua"]),
             "lat": st.sampled_from([None, 47.5, 48.2]),
             "lon": st.sampled_from([None, 37.5, 38.1]),
         }
