@@ -16,13 +16,14 @@ This is the authority: the stream target is tested to agree with it.
 
 from __future__ import annotations
 
-from functools import partial
+from functools import lru_cache, partial
 
 import numpy as np
 import polars as pl
 
 from guarantor.agreement.fields import INCIDENT_FIELDS
 from guarantor.agreement.model import ResolvedVersion
+from guarantor.scenarios import ir
 from guarantor.scenarios.activations import activations_frame
 from guarantor.scenarios.frame import prepare_incidents
 from guarantor.scenarios.obligations import obligations_frame
@@ -97,23 +98,30 @@ def matched_rows(
     program: VersionProgram, frame: pl.DataFrame
 ) -> list[tuple[RevisionProgram, np.ndarray]]:
     """For each revision, the frame rows (sorted) where it is in force and matches."""
-    masks = (
-        frame.lazy()
-        .with_columns(predicate(node).alias(f"_p{i}") for i, node in enumerate(program.predicates))
-        .select(f"_p{i}" for i in range(len(program.predicates)))
-        .collect()
+    names = [f"_p{i}" for i in range(len(program.predicates))]  # with_columns: a constant
+    masks = (  # predicate broadcasts to the frame's height
+        frame.lazy().with_columns(_predicate_columns(program.predicates)).select(names).collect()
     )
+    arrays: dict[int, np.ndarray] = {}
     times = frame["_t"].to_numpy()
     found = []
     for revision in program.revisions:
-        mask = masks.to_series(revision.predicate)
+        mask = arrays.get(revision.predicate)
+        if mask is None:
+            mask = arrays[revision.predicate] = masks.to_series(revision.predicate).to_numpy()
         parts = [np.zeros(0, dtype=np.int64)]
         for start, end in revision.applies:
             low, high = (int(i) for i in np.searchsorted(times, [start, end], side="left"))
-            matched = mask.slice(low, high - low).arg_true().to_numpy()
-            parts.append(matched.astype(np.int64) + low)
+            parts.append(np.flatnonzero(mask[low:high]).astype(np.int64) + low)
         found.append((revision, np.concatenate(parts)))
     return found
+
+
+@lru_cache(maxsize=64)
+def _predicate_columns(predicates: tuple[ir.Node, ...]) -> tuple[pl.Expr, ...]:
+    """The predicates as named boolean expressions, built once per program (the stream
+    evaluates them frame after frame)."""
+    return tuple(predicate(node).alias(f"_p{i}") for i, node in enumerate(predicates))
 
 
 def _group_ids(

@@ -14,11 +14,9 @@ within the allowed lateness can reach, keeping only whether the last dropped ent
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-import numpy as np
 
 from guarantor.scenarios.program import RevisionProgram
 
@@ -72,58 +70,6 @@ class Partition:
             for index in range(position + 2, len(self.prefix)):
                 self.prefix[index] += value
         return position
-
-    def extend(
-        self, records: Sequence[Record], revisions: Sequence[RevisionProgram], values: list[int]
-    ) -> list[tuple[int, Activation]]:
-        """Append entries that all come after the last one, in ``(time, incident_id)``
-        order, and evaluate them at once (what :meth:`insert` and :meth:`rerun` give one
-        by one: an appended entry changes no earlier one). Returns ``(i, activation)`` for
-        the ``i``-th new entry of each activation raised."""
-        start = len(self.keys)
-        count = len(records)
-        times = [r["_t"] for r in records]
-        self.keys.extend(zip(times, [r["incident_id"] for r in records], strict=True))
-        self.times.extend(times)
-        self.values.extend(values)
-        self.revisions.extend(revisions)
-        self.records.extend(records)
-        self.prefix.extend((self.prefix[-1] + np.cumsum(values, dtype=np.int64)).tolist())
-        windows = [r.window for r in revisions]
-        lengths = np.array([w.length_us for w in windows if w], dtype=np.int64)
-        scales = np.array([w.scale for w in windows if w], dtype=np.float64)
-        thresholds = np.array([w.threshold for w in windows if w], dtype=np.float64)
-        inclusive = np.array([w.op == ">=" for w in windows if w], dtype=bool)
-        new_times = np.asarray(times, dtype=np.int64)
-        first = np.searchsorted(
-            np.asarray(self.times, dtype=np.int64), new_times - lengths, "right"
-        )
-        prefix = np.asarray(self.prefix, dtype=np.int64)
-        position = np.arange(start, start + count)
-        total = prefix[position + 1] - prefix[first]
-        measure = total / scales
-        before = (total - np.asarray(values, dtype=np.int64)) / scales
-        holds = np.where(inclusive, measure >= thresholds, measure > thresholds)
-        held_before = np.where(inclusive, before >= thresholds, before > thresholds)
-        previous = np.empty(count, dtype=bool)
-        previous[0] = self.holds[-1] if start else self.evicted_holds
-        previous[1:] = holds[:-1]
-        self.holds.extend(holds.tolist())
-        found = []
-        for i in np.flatnonzero(holds & ~(previous & held_before)).tolist():
-            window = windows[i]
-            assert window is not None
-            activation = Activation(
-                revision=revisions[i],
-                trigger=records[i],
-                group=self.group,
-                measure=float(measure[i]),
-                threshold=window.threshold,
-                contributing=tuple(self.records[int(first[i]) : start + i + 1]),
-            )
-            self.active[records[i]["incident_id"]] = activation
-            found.append((i, activation))
-        return found
 
     def remove(self, time_us: int, incident_id: str) -> int | None:
         """Drop an entry; returns the first position to re-run, or None if it was absent."""

@@ -56,6 +56,7 @@ from guarantor.scenarios.events import (
 from guarantor.scenarios.frame import normalise_record, prepare_incidents
 from guarantor.scenarios.obligations import activation_id
 from guarantor.scenarios.partition import Activation, Partition, Record
+from guarantor.scenarios.partition_columnar import ColumnarPartition
 from guarantor.scenarios.polars_target import column_of
 from guarantor.scenarios.positions import add_position_columns, position_index
 from guarantor.scenarios.program import RevisionProgram, compile_version
@@ -119,6 +120,7 @@ class StreamEvaluator:
         self._results: dict[str, list[tuple[_Change, object]]] = {}
         self._members: dict[str, list[PartitionKey]] = {}
         self._partitions: dict[PartitionKey, Partition] = {}
+        self._columnar: dict[PartitionKey, ColumnarPartition] = {}  # of the columnar path
         self._sticky: dict[PartitionKey, bool] = {}
         self._record_columns = record_columns(self.program)
         self._tail: Tail | None = None  # incidents held columnar (see stream_columnar)
@@ -134,6 +136,7 @@ class StreamEvaluator:
     def state_size(self) -> int:
         """Incidents and window entries held: bounded by what ``H + L`` of time contains."""
         held = len(self._incidents) + (len(self._tail) if self._tail is not None else 0)
+        held += sum(len(p) for p in self._columnar.values())
         return held + sum(len(p) for p in self._partitions.values())
 
     def push(self, incident: Mapping[str, Any]) -> list[StreamEvent]:
@@ -386,7 +389,10 @@ class StreamEvaluator:
         """Drop an empty partition, remembering that its last entry held if that matters:
         only when the rule's condition holds at measure 0 can it decide a later edge."""
         del self._partitions[key]
-        if partition.evicted_holds and key[0] in self._zero_holds:
+        self._remember(key, partition.evicted_holds)
+
+    def _remember(self, key: PartitionKey, evicted_holds: bool) -> None:
+        if evicted_holds and key[0] in self._zero_holds:
             self._sticky[key] = True
 
 

@@ -6,23 +6,27 @@ anything: each row only issues its own violations and window-free activations, a
 activation of a window it enters at the end of its partition. So
 :func:`push_ordered` evaluates the whole frame with the batch target (predicates, rules in
 force, violation explanations rendered in one pass), appends each partition's entries at
-once (:meth:`~guarantor.scenarios.partition.Partition.extend`, vectorised) and returns
-exactly the events those one-by-one pushes give, in their order; :func:`push_ordered_frame`
-gives them as a frame of events (:mod:`guarantor.scenarios.stream_events`), the violation
-rows never leaving Polars and their explanations left columnar (rendered on demand).
+once as arrays (:mod:`guarantor.scenarios.stream_windows`,
+:class:`~guarantor.scenarios.partition_columnar.ColumnarPartition`) and returns exactly the
+events those one-by-one pushes give, in their order; :func:`push_ordered_frame` gives them
+as a frame of events (:mod:`guarantor.scenarios.stream_events`), the violation rows never
+leaving Polars and their explanations left columnar (rendered on demand).
 
 The incidents themselves are then kept columnar (:class:`Tail`: the frames pushed, without
-per-incident dictionaries), evicted by slicing. The first push that needs the general
+per-incident dictionaries), evicted by slicing; every row has a *handle* (a running number)
+by which partitions name their entries, and a record (a dictionary) is made for a row only
+when an activation cites it (:meth:`Tail.records`). The first push that needs the general
 machinery (one incident at a time, a late or corrected incident, a frame out of order)
-first turns the tail into the per-incident state it would have after pushing those rows
-one by one (:func:`materialise`); once that state has emptied again (every incident
-evicted), ordered frames take the columnar path again.
+first turns the tail and its partitions into the per-incident state and list-kept
+partitions they would be after pushing those rows one by one (:func:`materialise`); once
+that state has emptied again (every incident evicted), ordered frames take the columnar
+path again.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,11 +36,12 @@ from guarantor.scenarios.batch import matched_rows
 from guarantor.scenarios.events import StreamEvent, activation_events
 from guarantor.scenarios.explain import GRADES
 from guarantor.scenarios.obligations import activation_id
-from guarantor.scenarios.partition import Activation, Partition, Record
+from guarantor.scenarios.partition import Activation, Record
 from guarantor.scenarios.polars_target import column_of, near_column, near_position_column
 from guarantor.scenarios.program import RevisionProgram, VersionProgram
 from guarantor.scenarios.results import VIOLATION_SCHEMA
 from guarantor.scenarios.stream_events import empty_events, ordered_events
+from guarantor.scenarios.stream_windows import Members, PartitionKey, enter_windows
 from guarantor.scenarios.violations import (
     EVENT_VIOLATION_SCHEMA,
     event_explanations,
@@ -57,7 +62,8 @@ __all__ = [
     "record_columns",
 ]
 
-PartitionKey = tuple[int, tuple[str, ...], tuple[Any, ...]]
+
+_NONE: np.ndarray = np.zeros(0, dtype=np.int64)
 
 
 @dataclass(slots=True)
@@ -67,11 +73,20 @@ class _Chunk:
     frame: pl.DataFrame  # the record columns of every row
     times: np.ndarray
     ids: pl.Series
-    plain_rows: np.ndarray  # (row, revision index) of each window-free result, by row
-    plain_revs: np.ndarray
-    members: list[tuple[list[int], PartitionKey]]  # rows of window entries, by partition
-    records: dict[int, Record]  # rows already made records (in partitions, activations)
+    base: int  # the handle of row 0 (handles number every row pushed on the path)
+    plain_rows: np.ndarray = field(default_factory=lambda: _NONE)  # (row, revision index)
+    plain_revs: np.ndarray = field(default_factory=lambda: _NONE)  # of window-free results
+    members: Members = field(default_factory=list)  # rows of window entries, by partition
+    records: dict[int, Record] = field(default_factory=dict)  # rows made records so far
     start: int = 0
+
+    def rows_as_records(self, rows: list[int]) -> list[Record]:
+        """The records of ``rows``, made once each."""
+        missing = sorted({row for row in rows if row not in self.records})
+        if missing:
+            made = self.frame[missing].to_dicts()
+            self.records.update(zip(missing, made, strict=True))
+        return [self.records[row] for row in rows]
 
 
 class Tail:
@@ -80,6 +95,26 @@ class Tail:
     def __init__(self) -> None:
         self.chunks: list[_Chunk] = []
         self.last: tuple[int, str] | None = None
+        self.handles = 0  # rows pushed on the path so far
+
+    def add(self, frame: pl.DataFrame, times: np.ndarray, ids: pl.Series) -> _Chunk:
+        chunk = _Chunk(frame, times, ids, self.handles)
+        self.chunks.append(chunk)
+        self.handles += len(times)
+        return chunk
+
+    def records(self, handles: np.ndarray) -> list[Record]:
+        """The records of the incidents behind ``handles`` (rows still in held frames)."""
+        bases = np.asarray([c.base for c in self.chunks], dtype=np.int64)
+        which = np.searchsorted(bases, handles, "right") - 1
+        found: list[Record] = [{}] * len(handles)
+        for index in np.unique(which).tolist():
+            chunk = self.chunks[index]
+            where = np.flatnonzero(which == index)
+            made = chunk.rows_as_records((handles[where] - chunk.base).tolist())
+            for position, record in zip(where.tolist(), made, strict=True):
+                found[position] = record
+        return found
 
     def __len__(self) -> int:
         return sum(len(c.times) - c.start for c in self.chunks)
@@ -180,129 +215,30 @@ def _apply_ordered(
     matches = matched_rows(program, prepared)
     windowed = [(r, rows) for r, rows in matches if r.window is not None and len(rows)]
     plain = [(r, rows) for r, rows in matches if r.window is None and len(rows)]
-    acts = [(r, rows) for r, rows in plain if r.rule.kind == "scenario"]
-    needed = np.unique(np.concatenate([np.zeros(0, np.int64), *[rows for _, rows in windowed]]))
-    needed = np.union1d(needed, np.concatenate([np.zeros(0, np.int64), *[x for _, x in acts]]))
     columns = [c for c in ev._record_columns if c in prepared.columns]
-    frame = prepared.select(columns)
-    records = dict(zip(needed.tolist(), frame[needed].to_dicts(), strict=True))
+    chunk = tail.add(prepared.select(columns), times, prepared["incident_id"])
     items: list[tuple[int, str, str, int]] = []  # row, kind, key, source
     sources: list[Any] = []
-    members = _enter_windows(ev, prepared, windowed, records, items, sources)
-    for revision, rows in acts:
-        for row in rows.tolist():
-            record = records[row]
+    chunk.members = enter_windows(ev, prepared, windowed, chunk.base, tail.records, items, sources)
+    for revision, rows in plain:
+        if revision.rule.kind != "scenario":
+            continue
+        for row, record in zip(rows.tolist(), chunk.rows_as_records(rows.tolist()), strict=True):
             key = activation_id(program.agreement_id, revision.rule_id, record["incident_id"])
             items.append((row, "activation", key, len(sources)))
             sources.append(Activation(revision, record, (), None, None, (record,)))
     violations = _violation_rows(program, prepared, plain, render=render)
-    plain_rows, plain_revs = _plain_pairs(plain)
-    tail.chunks.append(
-        _Chunk(frame, times, prepared["incident_id"], plain_rows, plain_revs, members, records)
-    )
+    chunk.plain_rows, chunk.plain_revs = _plain_pairs(plain)
     tail.last = (int(times[-1]), prepared["incident_id"][-1])
     ev._max_seen = int(times[-1]) if ev._max_seen is None else max(ev._max_seen, int(times[-1]))
     cutoff = ev._max_seen - ev.lateness_us - ev._longest
     tail.evict(cutoff)
-    for held, partition in list(ev._partitions.items()):
+    for held, partition in list(ev._columnar.items()):
         partition.evict(cutoff)
         if not len(partition):
-            ev._forget(held, partition)
+            del ev._columnar[held]
+            ev._remember(held, partition.evicted_holds)
     return items, violations, sources
-
-
-def _enter_windows(
-    ev: StreamEvaluator,
-    prepared: pl.DataFrame,
-    windowed: list[tuple[RevisionProgram, np.ndarray]],
-    records: dict[int, Record],
-    items: list[tuple[int, str, str, int]],
-    sources: list[Any],
-) -> list[tuple[list[int], PartitionKey]]:
-    """Append each windowed match to its partition (in row order); note the activations.
-    Returns the rows each revision's matches added to each partition, revision by revision."""
-    buckets: dict[PartitionKey, list[tuple[list[int], RevisionProgram, list[int]]]] = {}
-    members: list[tuple[list[int], PartitionKey]] = []
-    for revision, group, found, values in _groups(prepared, windowed):
-        key = (revision.slot, revision.window.group_by, group)  # type: ignore[union-attr]
-        buckets.setdefault(key, []).append((found, revision, values))
-        members.append((found, key))
-    agreement = ev.program.agreement_id
-    for key, segments in buckets.items():
-        entries = _entries(segments)
-        partition = ev._partitions.get(key)
-        if partition is None:
-            partition = ev._partitions[key] = Partition(key[2])
-            partition.evicted_holds = ev._sticky.pop(key, False)
-        raised = partition.extend([records[row] for row in entries[0]], entries[1], entries[2])
-        for i, activation in raised:
-            trigger = activation.trigger["incident_id"]
-            identity = activation_id(agreement, activation.revision.rule_id, trigger)
-            items.append((entries[0][i], "activation", identity, len(sources)))
-            sources.append(activation)
-    return members
-
-
-def _groups(
-    prepared: pl.DataFrame, windowed: list[tuple[RevisionProgram, np.ndarray]]
-) -> list[tuple[RevisionProgram, tuple[Any, ...], list[int], list[int]]]:
-    """(revision, group, rows, values) of the windowed matches, revision by revision, then
-    group by group in order of first row; rows in order. One group_by per grouping."""
-    found: list[tuple[int, RevisionProgram, tuple[Any, ...], list[int], list[int]]] = []
-    by_columns: dict[tuple[str, ...], list[int]] = {}
-    for k, (revision, _) in enumerate(windowed):
-        by_columns.setdefault(revision.window.group_by, []).append(k)  # type: ignore[union-attr]
-    for group_by, chosen in by_columns.items():
-        rows = np.concatenate([windowed[k][1] for k in chosen])
-        values = [v for k in chosen for v in _values(windowed[k], prepared)]
-        which = np.concatenate([np.full(len(windowed[k][1]), k) for k in chosen])
-        names = [f"_g{i}" for i in range(len(group_by))]
-        table = (
-            pl.DataFrame({"_k": which}, schema={"_k": pl.Int64})
-            .with_columns(
-                prepared[column_of(n)].gather(rows).alias(name)
-                for n, name in zip(group_by, names, strict=True)
-            )
-            .with_row_index("_i")
-            .group_by(["_k", *names], maintain_order=True)
-            .agg("_i")
-        )
-        columns = [table[name].to_list() for name in names]
-        groups = zip(*columns, strict=True) if columns else [()] * table.height
-        for k, group, positions in zip(
-            table["_k"].to_list(), groups, table["_i"].to_list(), strict=True
-        ):
-            picked = [values[i] for i in positions]
-            found.append((k, windowed[k][0], tuple(group), rows[positions].tolist(), picked))
-    found.sort(key=lambda item: item[0])  # stable: each revision's groups keep their order
-    return [item[1:] for item in found]
-
-
-def _entries(
-    segments: list[tuple[list[int], RevisionProgram, list[int]]],
-) -> tuple[list[int], list[RevisionProgram], list[int]]:
-    """One partition's new entries (rows, revisions, values), in row order."""
-    if len(segments) == 1:
-        rows, revision, values = segments[0]
-        return rows, [revision] * len(rows), values
-    merged = sorted(
-        (row, revision, value)
-        for rows, revision, values in segments
-        for row, value in zip(rows, values, strict=True)
-    )
-    return [m[0] for m in merged], [m[1] for m in merged], [m[2] for m in merged]
-
-
-def _values(match: tuple[RevisionProgram, np.ndarray], prepared: pl.DataFrame) -> list[int]:
-    """What each match adds to its window (as the per-incident path computes it)."""
-    window, rows = match[0].window, match[1]
-    assert window is not None
-    if window.field is None:
-        return [1] * len(rows)
-    raws = prepared[column_of(window.field)].gather(rows).to_list()
-    if window.scale == 1:
-        return [0 if raw is None else raw for raw in raws]
-    return [0 if raw is None else round(raw * window.scale) for raw in raws]
 
 
 def _violation_rows(
@@ -386,17 +322,14 @@ def materialise(ev: StreamEvaluator, tail: Tail) -> None:
         first = int(np.searchsorted(chunk.plain_rows, chunk.start, "left"))
         members: dict[int, list[PartitionKey]] = defaultdict(list)
         for rows, key in chunk.members:
-            for row in rows:
+            for row in rows.tolist():
                 members[row].append(key)
         held: dict[int, list[RevisionProgram]] = defaultdict(list)
         for row, rev in zip(
             chunk.plain_rows[first:].tolist(), chunk.plain_revs[first:].tolist(), strict=True
         ):
             held[row].append(revisions[rev])
-        missing = sorted(set(held) - set(chunk.records))
-        chunk.records.update(
-            zip(missing, chunk.frame[missing].to_dicts() if missing else [], strict=True)
-        )
+        chunk.rows_as_records([row for row in (*held, *members) if row >= chunk.start])
         for row in range(chunk.start, len(times)):
             identity = ids[row]
             record = chunk.records.get(row) or {"incident_id": identity, "_t": times[row]}
@@ -408,3 +341,6 @@ def materialise(ev: StreamEvaluator, tail: Tail) -> None:
                     (ev._plain_key(r, record), (r, record)) for r in held.get(row, ())
                 ]
                 ev._members[identity] = list(keys or ())
+    for key, partition in ev._columnar.items():
+        ev._partitions[key] = partition.to_partition(tail.records)
+    ev._columnar.clear()
