@@ -183,11 +183,18 @@ def _activation_rows(
 class _Piece:
     """The rows one applied frame issued of one kind; rows retracted since are dropped."""
 
-    __slots__ = ("dropped", "keys", "rows")
+    __slots__ = ("_index", "dropped", "keys", "rows")
 
     def __init__(self, keys: pl.Series, rows: pl.DataFrame) -> None:
         self.keys, self.rows = keys, rows
         self.dropped: set[int] = set()
+        self._index: dict[str, int] | None = None
+
+    def row_of(self, key: str) -> int | None:
+        """The row issuing ``key`` in a piece of distinct keys (an index made on first use)."""
+        if self._index is None:
+            self._index = {k: i for i, k in enumerate(self.keys.to_list())}
+        return self._index.get(key)
 
     def live(self) -> pl.DataFrame:
         if not self.dropped:
@@ -198,12 +205,19 @@ class _Piece:
 
 class LiveFrames:
     """The result set a consumer keeps by applying frames of stream events (of evaluators
-    of ``program``) in order."""
+    of ``program``) in order.
+
+    The live keys of each kind are a set. A frame of issues only is kept as it is (one set
+    update); the row of one of its keys is looked up (through an index of that frame's keys,
+    made once) only when the key is retracted. Frames with retractions are applied event by
+    event, each issued key's row noted."""
 
     def __init__(self, program: VersionProgram) -> None:
         self._program = program
-        self._live: dict[str, dict[str, Any]] = {kind: {} for kind in _KINDS}
+        self._live: dict[str, set[str]] = {kind: set() for kind in _KINDS}
+        self._rows: dict[str, dict[str, tuple[_Piece, int]]] = {kind: {} for kind in _KINDS}
         self._pieces: dict[str, list[_Piece]] = {kind: [] for kind in _KINDS}
+        self._distinct: dict[str, list[_Piece]] = {kind: [] for kind in _KINDS}
 
     def __len__(self) -> int:
         return sum(len(live) for live in self._live.values())
@@ -213,10 +227,12 @@ class LiveFrames:
         if events.is_empty():
             return
         issues_only = bool((events["action"] == "issue").all())
+        kinds = events["kind"]
         for kind in _KINDS:
-            part = events.filter(pl.col("kind") == kind)
-            if part.is_empty():
+            mask = kinds == kind
+            if not mask.any():
                 continue
+            part = events.select("action", "key", kind).filter(mask)
             piece = _Piece(part["key"], part.select(pl.col(kind).struct.unnest()))
             if issues_only:
                 self._issue_all(kind, piece)
@@ -224,34 +240,42 @@ class LiveFrames:
                 self._apply_each(kind, part["action"].to_list(), piece)
 
     def _issue_all(self, kind: str, piece: _Piece) -> None:
-        """Issue every row of ``piece`` (distinct keys): each key maps to the piece, its row
-        found by key if it is retracted."""
+        """Issue every row of ``piece``, its keys distinct and none live."""
         live, keys = self._live[kind], piece.keys.to_list()
-        issued = dict.fromkeys(keys, piece)
-        if len(issued) != len(keys) or not live.keys().isdisjoint(issued):
+        issued = set(keys)
+        if len(issued) != len(keys) or not live.isdisjoint(issued):
             twice = next(k for i, k in enumerate(keys) if k in live or k in keys[:i])
             raise ScenarioError(f"issue of {kind} {twice}, already live")
-        live.update(issued)
+        live |= issued
         self._pieces[kind].append(piece)
+        self._distinct[kind].append(piece)
 
     def _apply_each(self, kind: str, actions: list[str], piece: _Piece) -> None:
-        live = self._live[kind]
+        live, rows = self._live[kind], self._rows[kind]
         piece.dropped.update(range(len(actions)))  # a row counts once its issue is applied
         self._pieces[kind].append(piece)
         for row, (action, key) in enumerate(zip(actions, piece.keys.to_list(), strict=True)):
             if action == "issue":
                 if key in live:
                     raise ScenarioError(f"issue of {kind} {key}, already live")
+                live.add(key)
                 piece.dropped.discard(row)
-                live[key] = (piece, row)
+                rows[key] = (piece, row)
                 continue
-            held = live.pop(key, None)
-            if held is None:
+            if key not in live:
                 raise ScenarioError(f"retract of {kind} {key}, which is not live")
-            if isinstance(held, _Piece):  # issued with distinct keys: its row by its key
-                held.dropped.add(int(held.keys.eq(key).arg_true()[0]))
-            else:
-                held[0].dropped.add(held[1])
+            live.discard(key)
+            held = rows.pop(key, None) or self._issued_at(kind, key)
+            held[0].dropped.add(held[1])
+
+    def _issued_at(self, kind: str, key: str) -> tuple[_Piece, int]:
+        """Where a live key issued by a frame of issues only is: the latest such frame
+        holding it with its row not dropped."""
+        for piece in reversed(self._distinct[kind]):
+            row = piece.row_of(key)
+            if row is not None and row not in piece.dropped:
+                return piece, row
+        raise ScenarioError(f"{kind} {key} is live but no applied frame issued it")
 
     def results(self) -> Results:
         frames = {}
