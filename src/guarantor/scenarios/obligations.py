@@ -21,7 +21,13 @@ from guarantor.scenarios.frame import us_to_datetime
 from guarantor.scenarios.program import ObligationSpec, VersionProgram
 from guarantor.scenarios.results import OBLIGATION_SCHEMA, empty
 
-__all__ = ["activation_id", "obligation_id", "obligation_row", "obligations_frame"]
+__all__ = [
+    "activation_id",
+    "obligation_id",
+    "obligation_row",
+    "obligations_by_template",
+    "obligations_frame",
+]
 
 
 def activation_id(agreement_id: str, rule_id: str, incident_id: str) -> str:
@@ -34,9 +40,17 @@ def obligation_id(activation: str, directive_id: str, party: str) -> str:
 
 def obligations_frame(program: VersionProgram, activations: pl.DataFrame) -> pl.DataFrame:
     """The obligations of every activation in ``activations`` (batch)."""
+    return (
+        obligations_by_template(program, activations).drop("_template").sort("due", "obligation_id")
+    )
+
+
+def obligations_by_template(program: VersionProgram, activations: pl.DataFrame) -> pl.DataFrame:
+    """The obligations of ``activations`` (unsorted), with ``_template``: the place (from
+    1) of each one's template party among its rule's, the order the stream lists them in."""
     table = _templates(program)
     if table.is_empty() or activations.is_empty():
-        return empty(OBLIGATION_SCHEMA)
+        return empty(OBLIGATION_SCHEMA).with_columns(pl.lit(0, pl.Int64).alias("_template"))
     joined = activations.select(
         "activation_id", "rule_id", "time", "version_id", "explanation"
     ).join(table, on="rule_id", how="inner")
@@ -56,7 +70,8 @@ def obligations_frame(program: VersionProgram, activations: pl.DataFrame) -> pl.
         pl.lit("open").alias("status"),
         "version_id",
         _explanation().alias("explanation"),
-    ).sort("due", "obligation_id")
+        "_template",
+    )
 
 
 def _templates(program: VersionProgram) -> pl.DataFrame:
@@ -64,6 +79,7 @@ def _templates(program: VersionProgram) -> pl.DataFrame:
     rows = [
         {
             "rule_id": rule_id,
+            "_template": place,
             "directive_id": spec.directive_id,
             "party": spec.party,
             "action": spec.action,
@@ -71,7 +87,7 @@ def _templates(program: VersionProgram) -> pl.DataFrame:
             "header_json": spec.header_json,
         }
         for rule_id, found in program.obligations.items()
-        for spec in found
+        for place, spec in enumerate(found, start=1)
     ]
     return pl.DataFrame(rows)
 

@@ -18,6 +18,7 @@ for the per-incident machinery (late and corrected incidents).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,12 +26,37 @@ import numpy as np
 from guarantor.scenarios.partition import Activation, Partition, Record
 from guarantor.scenarios.program import RevisionProgram
 
-__all__ = ["ColumnarPartition", "Resolve"]
+__all__ = ["ColumnarPartition", "Raised", "Resolve"]
 
 Resolve = Callable[[np.ndarray], list[Record]]
 """Records of the incidents behind some handles, in their order."""
 
 _INT = np.zeros(0, dtype=np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class Raised:
+    """An activation a columnar partition raised, by handles: no record made yet."""
+
+    entry: int  # which of the entries appended by that extend triggered it
+    revision: RevisionProgram
+    group: tuple[Any, ...]
+    time_us: int  # the trigger's time
+    measure: float
+    contributors: np.ndarray  # handles of the entries in its window, the trigger last
+
+    def activation(self, resolve: Resolve) -> Activation:
+        """The activation with its records (made by ``resolve``)."""
+        records = resolve(self.contributors)
+        assert self.revision.window is not None
+        return Activation(
+            revision=self.revision,
+            trigger=records[-1],
+            group=self.group,
+            measure=self.measure,
+            threshold=self.revision.window.threshold,
+            contributing=tuple(records),
+        )
 
 
 class ColumnarPartition:
@@ -39,7 +65,7 @@ class ColumnarPartition:
     def __init__(self, group: tuple[Any, ...], revisions: Sequence[RevisionProgram]) -> None:
         self.group = group
         self.evicted_holds = False
-        self.active: dict[str, Activation] = {}
+        self.active: list[Raised] = []  # activations whose trigger is still held
         self._revisions = revisions  # the program's, by index
         self.times = _INT
         self.values = _INT
@@ -52,17 +78,11 @@ class ColumnarPartition:
         return len(self.times)
 
     def extend(
-        self,
-        times: np.ndarray,
-        values: np.ndarray,
-        revs: np.ndarray,
-        handles: np.ndarray,
-        resolve: Resolve,
-    ) -> list[tuple[int, Activation]]:
+        self, times: np.ndarray, values: np.ndarray, revs: np.ndarray, handles: np.ndarray
+    ) -> list[Raised]:
         """Append entries that all come after the last one, in ``(time, incident_id)``
-        order (their times, values, revision indices and handles), and evaluate them;
-        ``(i, activation)`` for the ``i``-th new entry of each
-        activation raised (its records made by ``resolve`` from the handles)."""
+        order (their times, values, revision indices and handles), evaluate them and
+        return the activations they raise, in entry order."""
         start, count = len(self.times), len(times)
         self.times = np.concatenate([self.times, times])
         self.values = np.concatenate([self.values, values])
@@ -82,22 +102,19 @@ class ColumnarPartition:
         previous[0] = self.holds[-1] if start else self.evicted_holds
         previous[1:] = holds[:-1]
         self.holds = np.concatenate([self.holds, holds])
-        found = []
-        for i in np.flatnonzero(holds & ~(previous & held_before)).tolist():
-            records = resolve(self.handles[int(first[i]) : start + i + 1])
-            revision = self._revisions[int(revs[i])]
-            assert revision.window is not None
-            activation = Activation(
-                revision=revision,
-                trigger=records[-1],
+        raised = [
+            Raised(
+                entry=i,
+                revision=self._revisions[int(revs[i])],
                 group=self.group,
+                time_us=int(times[i]),
                 measure=float(measure[i]),
-                threshold=revision.window.threshold,
-                contributing=tuple(records),
+                contributors=self.handles[int(first[i]) : start + i + 1],
             )
-            self.active[activation.trigger["incident_id"]] = activation
-            found.append((i, activation))
-        return found
+            for i in np.flatnonzero(holds & ~(previous & held_before)).tolist()
+        ]
+        self.active.extend(raised)
+        return raised
 
     def evict(self, cutoff_us: int) -> None:
         """Forget entries at or before ``cutoff_us`` (no reachable window contains them)."""
@@ -106,14 +123,10 @@ class ColumnarPartition:
             return
         self.evicted_holds = bool(self.holds[count - 1])
         if self.active:
-            self.active = {k: a for k, a in self.active.items() if a.trigger["_t"] > cutoff_us}
-        self.times, self.values, self.revs = (
-            self.times[count:],
-            self.values[count:],
-            self.revs[count:],
-        )
-        self.handles, self.holds = self.handles[count:], self.holds[count:]
-        self.prefix = self.prefix[count:]
+            self.active = [a for a in self.active if a.time_us > cutoff_us]
+        self.times, self.values = self.times[count:], self.values[count:]
+        self.revs, self.handles = self.revs[count:], self.handles[count:]
+        self.holds, self.prefix = self.holds[count:], self.prefix[count:]
 
     def to_partition(self, resolve: Resolve) -> Partition:
         """The list-kept partition holding the same entries (records from ``resolve``)."""
@@ -126,7 +139,9 @@ class ColumnarPartition:
         partition.records = records
         partition.prefix = (self.prefix - self.prefix[0]).tolist()
         partition.holds = self.holds.tolist()
-        partition.active = dict(self.active)
+        for raised in self.active:
+            activation = raised.activation(resolve)
+            partition.active[activation.trigger["incident_id"]] = activation
         partition.evicted_holds = self.evicted_holds
         return partition
 

@@ -37,13 +37,14 @@ from guarantor.scenarios.events import StreamEvent, activation_events
 from guarantor.scenarios.explain import GRADES
 from guarantor.scenarios.obligations import activation_id
 from guarantor.scenarios.partition import Activation, Record
+from guarantor.scenarios.partition_columnar import Raised
 from guarantor.scenarios.polars_target import column_of, near_column, near_position_column
 from guarantor.scenarios.program import RevisionProgram, VersionProgram
 from guarantor.scenarios.results import VIOLATION_SCHEMA
-from guarantor.scenarios.stream_events import empty_events, ordered_events
+from guarantor.scenarios.stream_activations import frame_activations
+from guarantor.scenarios.stream_events import ordered_events
 from guarantor.scenarios.stream_windows import Members, PartitionKey, enter_windows
 from guarantor.scenarios.violations import (
-    EVENT_VIOLATION_SCHEMA,
     event_explanations,
     render_violations,
     violation_pairs,
@@ -103,14 +104,34 @@ class Tail:
         self.handles += len(times)
         return chunk
 
-    def records(self, handles: np.ndarray) -> list[Record]:
-        """The records of the incidents behind ``handles`` (rows still in held frames)."""
+    def frame_of(self, handles: np.ndarray) -> pl.DataFrame:
+        """The record columns of the incidents behind ``handles``, one row each, in order."""
+        parts: list[pl.DataFrame] = []
+        places = []
+        for chunk, where in self._by_chunk(handles):
+            parts.append(chunk.frame[handles[where] - chunk.base])
+            places.append(where)
+        if len(parts) == 1:
+            return parts[0]
+        order = np.argsort(np.concatenate(places), kind="stable")
+        merged: pl.DataFrame = pl.concat(parts, how="vertical_relaxed")[order]
+        return merged
+
+    def _by_chunk(self, handles: np.ndarray) -> list[tuple[_Chunk, np.ndarray]]:
+        """The held frame of each handle: (frame, positions in ``handles``), frame by frame."""
         bases = np.asarray([c.base for c in self.chunks], dtype=np.int64)
         which = np.searchsorted(bases, handles, "right") - 1
+        if (which < 0).any():  # a frame is kept while a held activation may cite its rows
+            raise RuntimeError("a handle names an incident of a frame no longer held")
+        return [
+            (self.chunks[index], np.flatnonzero(which == index))
+            for index in np.unique(which).tolist()
+        ]
+
+    def records(self, handles: np.ndarray) -> list[Record]:
+        """The records of the incidents behind ``handles`` (rows still in held frames)."""
         found: list[Record] = [{}] * len(handles)
-        for index in np.unique(which).tolist():
-            chunk = self.chunks[index]
-            where = np.flatnonzero(which == index)
+        for chunk, where in self._by_chunk(handles):
             made = chunk.rows_as_records((handles[where] - chunk.base).tolist())
             for position, record in zip(where.tolist(), made, strict=True):
                 found[position] = record
@@ -123,11 +144,12 @@ class Tail:
         held = [c.ids.slice(c.start) for c in self.chunks]
         return bool(held) and bool(identities.is_in(pl.concat(held).implode()).any())
 
-    def evict(self, cutoff: int) -> None:
-        """Forget the incidents at or before ``cutoff``."""
+    def evict(self, cutoff: int, kept_after: int) -> None:
+        """Forget the incidents at or before ``cutoff``; keep the frames of those after
+        ``kept_after`` (the incidents a held activation may cite, before ``cutoff``)."""
         for chunk in self.chunks:
             chunk.start = max(chunk.start, int(np.searchsorted(chunk.times, cutoff, "right")))
-        self.chunks = [c for c in self.chunks if c.start < len(c.times)]
+        self.chunks = [c for c in self.chunks if c.times[-1] > kept_after]
 
 
 def record_columns(program: VersionProgram) -> list[str]:
@@ -181,35 +203,41 @@ def ordered_tail(ev: StreamEvaluator, prepared: pl.DataFrame) -> Tail | None:
     return ev._tail
 
 
+@dataclass(slots=True)
+class _Applied:
+    """What the events of an applied ordered frame are made of."""
+
+    chunk: _Chunk
+    raised: list[tuple[int, Raised]]  # window activations, with their trigger's row
+    plain: list[tuple[RevisionProgram, np.ndarray]]  # window-free scenario matches
+    violations: tuple[pl.DataFrame, pl.DataFrame] | None  # rows, and their order
+
+
 def push_ordered(ev: StreamEvaluator, prepared: pl.DataFrame, tail: Tail) -> list[StreamEvent]:
     """The events of pushing ``prepared``'s rows (ordered, new) one by one, columnar."""
-    items, violations, sources = _apply_ordered(ev, prepared, tail)
-    return _events(ev.program, items, violations, sources)
+    applied = _apply_ordered(ev, prepared, tail)
+    items, sources = _activation_items(ev.program, tail, applied)
+    _evict(ev, tail)
+    return _events(ev.program, items, applied.violations, sources)
 
 
 def push_ordered_frame(ev: StreamEvaluator, prepared: pl.DataFrame, tail: Tail) -> pl.DataFrame:
     """:func:`push_ordered`'s events as a frame of events
     (:data:`~guarantor.scenarios.stream_events.EVENT_SCHEMA`), violations kept columnar,
-    their explanations too."""
-    items, violations, sources = _apply_ordered(ev, prepared, tail, render=False)
-    order = _order(items, violations)
-    if order is None:
-        return empty_events()
-    rows = violations[0] if violations else pl.DataFrame(schema=dict(EVENT_VIOLATION_SCHEMA))
-    return ordered_events(ev.program, order, rows, sources)
-
-
-_Ordered = tuple[
-    list[tuple[int, str, str, int]], tuple[pl.DataFrame, pl.DataFrame] | None, list[Any]
-]
+    their explanations too; activation and obligation rows built as batch builds them."""
+    applied = _apply_ordered(ev, prepared, tail, render=False)
+    raised = [r for _, r in applied.raised]
+    activations = frame_activations(ev.program, prepared, tail.frame_of, raised, applied.plain)
+    _evict(ev, tail)
+    rows = applied.violations[0] if applied.violations else None
+    return ordered_events(ev.program, rows, activations)
 
 
 def _apply_ordered(
     ev: StreamEvaluator, prepared: pl.DataFrame, tail: Tail, *, render: bool = True
-) -> _Ordered:
-    """Apply the ordered rows to the state; what their events are made of: (row, kind, key,
-    source index) of the activations, the violation rows (explanations rendered, or
-    columnar unless ``render``) and order, the sources."""
+) -> _Applied:
+    """Apply the ordered rows to the state; what their events are made of (violation
+    explanations rendered, or columnar unless ``render``)."""
     program = ev.program
     times = prepared["_t"].to_numpy()
     matches = matched_rows(program, prepared)
@@ -217,28 +245,47 @@ def _apply_ordered(
     plain = [(r, rows) for r, rows in matches if r.window is None and len(rows)]
     columns = [c for c in ev._record_columns if c in prepared.columns]
     chunk = tail.add(prepared.select(columns), times, prepared["incident_id"])
-    items: list[tuple[int, str, str, int]] = []  # row, kind, key, source
-    sources: list[Any] = []
-    chunk.members = enter_windows(ev, prepared, windowed, chunk.base, tail.records, items, sources)
-    for revision, rows in plain:
-        if revision.rule.kind != "scenario":
-            continue
-        for row, record in zip(rows.tolist(), chunk.rows_as_records(rows.tolist()), strict=True):
-            key = activation_id(program.agreement_id, revision.rule_id, record["incident_id"])
-            items.append((row, "activation", key, len(sources)))
-            sources.append(Activation(revision, record, (), None, None, (record,)))
+    chunk.members, raised = enter_windows(ev, prepared, windowed, chunk.base)
     violations = _violation_rows(program, prepared, plain, render=render)
     chunk.plain_rows, chunk.plain_revs = _plain_pairs(plain)
     tail.last = (int(times[-1]), prepared["incident_id"][-1])
     ev._max_seen = int(times[-1]) if ev._max_seen is None else max(ev._max_seen, int(times[-1]))
+    scenarios = [(r, rows) for r, rows in plain if r.rule.kind == "scenario"]
+    return _Applied(chunk, raised, scenarios, violations)
+
+
+def _evict(ev: StreamEvaluator, tail: Tail) -> None:
+    """Forget what no window of an incident within the allowed lateness can reach (once
+    the frame's activations are made: a frame may cite incidents it leaves behind)."""
+    assert ev._max_seen is not None
     cutoff = ev._max_seen - ev.lateness_us - ev._longest
-    tail.evict(cutoff)
+    tail.evict(cutoff, cutoff - ev._longest)
     for held, partition in list(ev._columnar.items()):
         partition.evict(cutoff)
         if not len(partition):
             del ev._columnar[held]
             ev._remember(held, partition.evicted_holds)
-    return items, violations, sources
+
+
+def _activation_items(
+    program: VersionProgram, tail: Tail, applied: _Applied
+) -> tuple[list[tuple[int, str, str, int]], list[Activation]]:
+    """(row, kind, key, source index) of each activation, and the activations (sources)."""
+    items: list[tuple[int, str, str, int]] = []
+    sources: list[Activation] = []
+    found = [(row, raised.activation(tail.records)) for row, raised in applied.raised]
+    for revision, rows in applied.plain:
+        records = applied.chunk.rows_as_records(rows.tolist())
+        found += [
+            (row, Activation(revision, record, (), None, None, (record,)))
+            for row, record in zip(rows.tolist(), records, strict=True)
+        ]
+    for row, activation in found:
+        trigger = activation.trigger["incident_id"]
+        key = activation_id(program.agreement_id, activation.revision.rule_id, trigger)
+        items.append((row, "activation", key, len(sources)))
+        sources.append(activation)
+    return items, sources
 
 
 def _violation_rows(

@@ -40,9 +40,8 @@ from typing import Any
 import polars as pl
 
 from guarantor.scenarios.errors import ScenarioError
-from guarantor.scenarios.events import StreamEvent, activation_row
-from guarantor.scenarios.obligations import obligation_row
-from guarantor.scenarios.partition import Activation
+from guarantor.scenarios.events import StreamEvent
+from guarantor.scenarios.obligations import obligations_by_template
 from guarantor.scenarios.program import VersionProgram
 from guarantor.scenarios.results import (
     ACTIVATION_SCHEMA,
@@ -125,59 +124,64 @@ def events_frame(events: Sequence[StreamEvent]) -> pl.DataFrame:
 
 
 def ordered_events(
-    program: VersionProgram, order: pl.DataFrame, rows: pl.DataFrame, sources: list[Any]
+    program: VersionProgram, violations: pl.DataFrame | None, activations: pl.DataFrame
 ) -> pl.DataFrame:
-    """The frame of issue events of the columnar path: ``order`` (kind, key, index, in
-    event order) names violations by their index into ``rows`` (result rows) and window
-    activations by their index into ``sources``; an activation is followed by its
-    obligations, as :func:`~guarantor.scenarios.events.activation_events` lists them."""
-    order = order.with_row_index("_pos")
-    violations = order.filter(pl.col("kind") == "violation")
-    found = rows[violations["index"]].select(
-        pl.col(name).cast(dtype) for name, dtype in EVENT_VIOLATION_SCHEMA.items()
+    """The frame of issue events of the columnar path, from its result rows: violations
+    (:data:`~guarantor.scenarios.violations.EVENT_VIOLATION_SCHEMA`) and activations
+    (:data:`~guarantor.scenarios.results.ACTIVATION_SCHEMA`) of new incidents in
+    ``(time, incident_id)`` order. Events go incident by incident; an incident's
+    activations (by key) before its violations (by key), each activation followed by its
+    obligations in template order, as :func:`~guarantor.scenarios.events.activation_events`
+    lists them."""
+    parts = []
+    if violations is not None and violations.height:
+        rows = violations.select(
+            pl.col(name).cast(dtype) for name, dtype in EVENT_VIOLATION_SCHEMA.items()
+        )
+        key = pl.concat_str(["incident_id", "rule_id", "revision"], separator="|")
+        parts.append(_issues(rows, "violation", key, 1, key, pl.lit(0, pl.Int64)))
+    if activations.height:
+        rows = activations.select(
+            pl.col(name).cast(dtype) for name, dtype in ACTIVATION_SCHEMA.items()
+        )
+        key = pl.col("activation_id")
+        parts.append(_issues(rows, "activation", key, 0, key, pl.lit(0, pl.Int64)))
+        due = obligations_by_template(program, rows)
+        if due.height:
+            trigger = rows.select("activation_id", "time", "incident_id")
+            due = due.join(trigger, on="activation_id", how="left")
+            order = (pl.col("activation_id"), pl.col("_template"))
+            parts.append(_issues(due, "obligation", pl.col("obligation_id"), 0, *order))
+    if not parts:
+        return empty_events()
+    merged = pl.concat(parts, how="vertical") if len(parts) > 1 else parts[0]
+    if len(parts) > 1:
+        merged = merged.sort("_time", "_id", "_class", "_sort", "_place")
+    return merged.select(list(EVENT_SCHEMA))
+
+
+def _issues(
+    rows: pl.DataFrame, kind: str, key: pl.Expr, rank: int, sort: pl.Expr, place: pl.Expr
+) -> pl.DataFrame:
+    """Issue events of ``kind`` for ``rows`` (result rows, with the trigger's ``time``
+    and ``incident_id``), with their sort key: the incident, ``rank`` (activations before
+    violations), ``sort`` and ``place``."""
+    schema = _KINDS[kind]
+    columns = {
+        name: pl.struct(list(schema)) if name == kind else pl.lit(None, EVENT_SCHEMA[name])
+        for name in _KINDS
+    }
+    return rows.select(
+        pl.col("time").alias("_time"),
+        pl.col("incident_id").alias("_id"),
+        pl.lit(rank, pl.Int64).alias("_class"),
+        sort.alias("_sort"),
+        place.cast(pl.Int64).alias("_place"),
+        pl.lit("issue").alias("action"),
+        pl.lit(kind).alias("kind"),
+        key.alias("key"),
+        *(expr.alias(name) for name, expr in columns.items()),
     )
-    parts = [
-        violations.select(
-            "_pos",
-            pl.lit(0, pl.UInt32).alias("_sub"),
-            pl.lit("issue").alias("action"),
-            "kind",
-            "key",
-        ).with_columns(
-            found.to_struct("violation"),
-            pl.lit(None, EVENT_SCHEMA["activation"]).alias("activation"),
-            pl.lit(None, EVENT_SCHEMA["obligation"]).alias("obligation"),
-        )
-    ]
-    others = order.filter(pl.col("kind") != "violation")
-    if others.height:
-        heads: list[tuple[str, str, str]] = []
-        built: list[dict[str, Any]] = []
-        places: list[tuple[int, int]] = []
-        for pos, index in zip(others["_pos"].to_list(), others["index"].to_list(), strict=True):
-            for sub, (head, row) in enumerate(_activation_rows(program, sources[index])):
-                heads.append(head)
-                built.append(row)
-                places.append((pos, sub))
-        positions = pl.DataFrame(
-            places, schema={"_pos": pl.UInt32, "_sub": pl.UInt32}, orient="row"
-        )
-        parts.append(pl.concat([positions, _structs(heads, built)], how="horizontal"))
-        return pl.concat(parts).sort("_pos", "_sub").drop("_pos", "_sub")
-    return parts[0].drop("_pos", "_sub")
-
-
-def _activation_rows(
-    program: VersionProgram, activation: Activation
-) -> list[tuple[tuple[str, str, str], dict[str, Any]]]:
-    """The (head, row) of an activation's issue event and of its obligations' events."""
-    row = activation_row(program, activation)
-    found = [(("issue", "activation", row["activation_id"]), row)]
-    for spec in program.obligations.get(activation.revision.rule_id, ()):
-        key = f"{row['activation_id']}/{spec.directive_id}/{spec.party}"
-        due = obligation_row(spec, row, activation.trigger["_t"], program.version_id)
-        found.append((("issue", "obligation", key), due))
-    return found
 
 
 class _Piece:

@@ -4,8 +4,8 @@ The matches of every windowed revision in an ordered frame of new incidents
 (:mod:`guarantor.scenarios.stream_columnar`) are grouped by partition (rule slot, group)
 with one Polars ``group_by`` per grouping, then appended to each partition at once
 (:class:`~guarantor.scenarios.partition_columnar.ColumnarPartition`), in row order, as
-arrays; an entry is known by its *handle* (the frame's first handle plus its row), from
-which the tail makes its record only when an activation cites it.
+arrays; an entry is known by its *handle* (the frame's first handle plus its row), and so
+are the incidents an activation cites.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
-from guarantor.scenarios.obligations import activation_id
-from guarantor.scenarios.partition_columnar import ColumnarPartition, Resolve
+from guarantor.scenarios.partition_columnar import ColumnarPartition, Raised
 from guarantor.scenarios.polars_target import column_of
 from guarantor.scenarios.program import RevisionProgram
 
@@ -36,20 +35,17 @@ def enter_windows(
     prepared: pl.DataFrame,
     windowed: list[tuple[RevisionProgram, np.ndarray]],
     base: int,
-    resolve: Resolve,
-    items: list[tuple[int, str, str, int]],
-    sources: list[Any],
-) -> Members:
-    """Append each windowed match to its partition (in row order); note the activations
-    as ``(row, "activation", key, source index)`` in ``items``, their sources in
-    ``sources``. ``base`` is the handle of the frame's first row."""
+) -> tuple[Members, list[tuple[int, Raised]]]:
+    """Append each windowed match to its partition (in row order). Returns the members
+    and the activations raised, each with its trigger's row. ``base`` is the handle of the
+    frame's first row."""
     buckets: dict[PartitionKey, list[_Segment]] = {}
     members: Members = []
     for revision, group, rows, values in _groups(prepared, windowed):
         key = (revision.slot, revision.window.group_by, group)  # type: ignore[union-attr]
         buckets.setdefault(key, []).append((rows, revision.index, values))
         members.append((rows, key))
-    agreement = ev.program.agreement_id
+    raised: list[tuple[int, Raised]] = []
     times = prepared["_t"].to_numpy()
     for key, segments in buckets.items():
         rows, revs, values = _entries(segments)
@@ -57,13 +53,9 @@ def enter_windows(
         if partition is None:
             partition = ev._columnar[key] = ColumnarPartition(key[2], ev.program.revisions)
             partition.evicted_holds = ev._sticky.pop(key, False)
-        raised = partition.extend(times[rows], values, revs, rows + base, resolve)
-        for i, activation in raised:
-            trigger = activation.trigger["incident_id"]
-            identity = activation_id(agreement, activation.revision.rule_id, trigger)
-            items.append((int(rows[i]), "activation", identity, len(sources)))
-            sources.append(activation)
-    return members
+        for found in partition.extend(times[rows], values, revs, rows + base):
+            raised.append((int(rows[found.entry]), found))
+    return members, raised
 
 
 def _groups(

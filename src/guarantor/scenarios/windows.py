@@ -36,7 +36,7 @@ import polars as pl
 
 from guarantor.scenarios.program import RevisionProgram, WindowSpec
 
-__all__ = ["WindowResult", "evaluate_windows"]
+__all__ = ["WindowResult", "empty_windows", "evaluate_windows"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +52,8 @@ class WindowResult:
     act_thresholds: np.ndarray  # float64
 
 
-def _empty() -> WindowResult:
+def empty_windows() -> WindowResult:
+    """No window pairs and no activation."""
     empty_int = np.zeros(0, dtype=np.int64)
     empty_float = np.zeros(0, dtype=np.float64)
     return WindowResult(
@@ -73,7 +74,7 @@ def evaluate_windows(
     each ``group_by``; ``field_values`` the int64 (fixed-point for floats) values per field.
     """
     if not matches:
-        return _empty()
+        return empty_windows()
     specs = sorted({m[0].window.group_by for m in matches if m[0].window is not None})
     spec_index = {spec: i for i, spec in enumerate(specs)}
     rules, groups, rows, revs, values = [], [], [], [], []

@@ -79,9 +79,8 @@ def _framed(records: list[dict[str, Any]], cutoffs: list[int], cuts: list[int]) 
             np.asarray([r["deaths"] for r in chunk], dtype=np.int64),
             np.asarray([_revision(r) for r in chunk], dtype=np.int64),
             np.arange(100 + low, 100 + high, dtype=np.int64),
-            resolve,
         )
-        raised.extend(activation for _, activation in found)
+        raised.extend(activation.activation(resolve) for activation in found)
         partition.evict(cutoffs[high - 1])
     return partition.to_partition(resolve), raised
 
