@@ -14,7 +14,6 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from guarantor.agreement.expr.ast import (
-    BINARY_PRECEDENCE,
     Binary,
     Call,
     Expr,
@@ -27,7 +26,16 @@ from guarantor.agreement.expr.ast import (
     StringLit,
     Ternary,
     Unary,
-    precedence,
+)
+from guarantor.agreement.expr.issues import (
+    ARITHMETIC_EXPECTED,
+    EXAMPLES,
+    LITERAL_FORMATS,
+    TYPE_MISMATCH,
+    ExprIssue,
+    article,
+    condition_fix,
+    shown,
 )
 from guarantor.agreement.expr.printer import canonical, quote
 from guarantor.agreement.expr.types import (
@@ -45,46 +53,7 @@ from guarantor.agreement.fields import FUNCTIONS, INCIDENT_FIELDS, FunctionSpec
 
 __all__ = ["CheckResult", "ExprIssue", "check"]
 
-_TM = "type_mismatch"
-_EXAMPLES = {
-    "bool": "severity >= 3",
-    "int": "3",
-    "float": "1.5",
-    "number": "3",
-    "string": '"shelling"',
-    "timestamp": 'timestamp("2015-02-15T00:00:00+02:00")',
-    "duration": 'duration("24h")',
-    "null": "null",
-}
-_ARITHMETIC_EXPECTED = {
-    "+": "numbers, two strings, or a timestamp or duration plus a duration",
-    "-": "numbers, two timestamps, or a timestamp or duration minus a duration",
-    "*": "two numbers",
-    "/": "two numbers",
-    "%": "two ints",
-}
 _ZONE_FUNCTIONS = frozenset({"in_zone", "distance_km", "within_km"})
-_LITERAL_FORMATS = {
-    "timestamp": ('an RFC 3339 time with an offset or Z, e.g. "2015-02-15T00:00:00+02:00"'),
-    "duration": 'a whole number and a unit s, m, h, d or w, e.g. "24h"',
-}
-
-
-@dataclass(frozen=True, slots=True)
-class ExprIssue:
-    """One thing wrong with an expression, phrased to teach."""
-
-    position: int
-    found: str
-    expected: str
-    fix: str
-    code: str
-
-    def render(self) -> str:
-        return (
-            f"position {self.position}: {self.code}: found {self.found}; "
-            f"expected {self.expected}; fix: {self.fix}"
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +82,9 @@ def check(
     checker = _Checker(params, zones)
     found = checker.visit(expr)
     if expect is not None and found is not None and not assignable(found, expect):
-        wanted = f"{_a(expect)} expression, e.g. {_EXAMPLES.get(expect, expect)}"
-        fix = _condition_fix(expr, found) if expect == "bool" else f"make it {_a(expect)}"
-        checker.report(expr, _show(expr, found), wanted, fix)
+        wanted = f"{article(expect)} expression, e.g. {EXAMPLES.get(expect, expect)}"
+        fix = condition_fix(expr, found) if expect == "bool" else f"make it {article(expect)}"
+        checker.report(expr, shown(expr, found), wanted, fix)
     issues = tuple(sorted(checker.issues, key=lambda issue: issue.position))
     return CheckResult(
         type=None if issues else found,
@@ -124,28 +93,6 @@ def check(
         params=frozenset(checker.used_params),
         zones=frozenset(checker.used_zones),
     )
-
-
-def _show(expr: Expr, found: str) -> str:
-    text = canonical(expr)
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return f"'{text}' of type {found}"
-
-
-def _a(noun: str) -> str:
-    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
-
-
-def _condition_fix(expr: Expr, found: str) -> str:
-    suffixes = {"int": "> 0", "float": "> 0", "string": '== "shelling"'}
-    suffix = suffixes.get(found)
-    if suffix is None:
-        return "write a condition, e.g. severity >= 3 or has(calibre_mm)"
-    text = canonical(expr)
-    if precedence(expr) <= BINARY_PRECEDENCE["=="]:
-        text = f"({text})"
-    return f"compare it to make a condition, e.g. {text} {suffix}"
 
 
 def _is_zero(expr: Expr) -> bool:
@@ -163,7 +110,9 @@ class _Checker:
         self.used_params: set[str] = set()
         self.used_zones: set[str] = set()
 
-    def report(self, at: Expr | int, found: str, expected: str, fix: str, code: str = _TM) -> None:
+    def report(
+        self, at: Expr | int, found: str, expected: str, fix: str, code: str = TYPE_MISMATCH
+    ) -> None:
         position = at if isinstance(at, int) else at.start
         self.issues.append(ExprIssue(max(position, 0), found, expected, fix, code))
 
@@ -216,8 +165,8 @@ class _Checker:
                 continue
             merged = unify(element, found)
             if merged is None:
-                expected = f"{_a(element)} like the items before it"
-                self.report(item, _show(item, found), expected, "give all list items one type")
+                expected = f"{article(element)} like the items before it"
+                self.report(item, shown(item, found), expected, "give all list items one type")
             element = merged
         return None if element is None else f"list<{element}>"
 
@@ -272,7 +221,7 @@ class _Checker:
         for index, (param, arg) in enumerate(zip(spec.params, expr.args, strict=True)):
             if index == 0 and spec.name in _ZONE_FUNCTIONS:
                 self.zone(spec, arg)
-            elif spec.name in _LITERAL_FORMATS:
+            elif spec.name in LITERAL_FORMATS:
                 self.literal(spec, arg)
             elif param == "field":
                 self.field_name(spec, arg)
@@ -283,12 +232,12 @@ class _Checker:
     def argument(self, spec: FunctionSpec, param: str, arg: Expr) -> None:
         found = self.visit(arg)
         if found is not None and not assignable(found, param):
-            expected = f"{_a(param)} argument, e.g. {spec.example}"
-            self.report(arg, _show(arg, found), expected, f"pass a {param} to {spec.name}")
+            expected = f"{article(param)} argument, e.g. {spec.example}"
+            self.report(arg, shown(arg, found), expected, f"pass a {param} to {spec.name}")
 
     def zone(self, spec: FunctionSpec, arg: Expr) -> None:
         if not isinstance(arg, StringLit):
-            found = _show(arg, self.visit(arg) or "error")
+            found = shown(arg, self.visit(arg) or "error")
             expected = f"a zone id in quotes, e.g. {spec.example}"
             self.report(arg, found, expected, "write the zone id in quotes", "bad_argument")
         elif arg.value in self.zones:
@@ -297,10 +246,10 @@ class _Checker:
             self.unknown(arg.start, arg.value, self.zones, "zone")
 
     def literal(self, spec: FunctionSpec, arg: Expr) -> None:
-        expected = _LITERAL_FORMATS[spec.name]
+        expected = LITERAL_FORMATS[spec.name]
         fix = f"write it as a quoted literal, e.g. {spec.example}"
         if not isinstance(arg, StringLit):
-            found = _show(arg, self.visit(arg) or "error")
+            found = shown(arg, self.visit(arg) or "error")
             self.report(arg, found, f"a string literal: {expected}", fix, "bad_argument")
         elif not valid_literal(spec.name, arg.value):
             if spec.name == "timestamp" and valid_literal(spec.name, arg.value + "Z"):
@@ -328,13 +277,13 @@ class _Checker:
         found = self.visit(operand)
         if expr.op == "!":
             if found is not None and found != "bool":
-                fix = _condition_fix(operand, found)
-                self.report(operand, _show(operand, found), "a bool after '!'", fix)
+                fix = condition_fix(operand, found)
+                self.report(operand, shown(operand, found), "a bool after '!'", fix)
             return "bool"
         if found is None or found in NUMBER or found == "duration":
             return found
         expected = "a number or duration after '-'"
-        self.report(operand, _show(operand, found), expected, "negate numbers or durations only")
+        self.report(operand, shown(operand, found), expected, "negate numbers or durations only")
         return None
 
     def binary(self, expr: Binary) -> str | None:
@@ -344,9 +293,9 @@ class _Checker:
             for side, found in ((expr.left, left), (expr.right, right)):
                 if found is not None and found != "bool":
                     expected = f"a bool on each side of '{expr.op}'"
-                    self.report(side, _show(side, found), expected, _condition_fix(side, found))
+                    self.report(side, shown(side, found), expected, condition_fix(side, found))
             return "bool"
-        if expr.op in _ARITHMETIC_EXPECTED:
+        if expr.op in ARITHMETIC_EXPECTED:
             return self.arithmetic(expr, left, right)
         if left is not None and right is not None:
             if expr.op == "in":
@@ -367,8 +316,8 @@ class _Checker:
         result = arithmetic_type(op, left, right)
         if result is None:
             found = f"'{canonical(expr)}' ({left} {op} {right})"
-            expected = f"{_ARITHMETIC_EXPECTED[op]} around '{op}'"
-            self.report(expr, found, expected, f"use {_ARITHMETIC_EXPECTED[op]} with '{op}'")
+            expected = f"{ARITHMETIC_EXPECTED[op]} around '{op}'"
+            self.report(expr, found, expected, f"use {ARITHMETIC_EXPECTED[op]} with '{op}'")
         return result
 
     def comparison(self, expr: Binary, left: str, right: str) -> None:
@@ -377,31 +326,31 @@ class _Checker:
             side, found = (expr.left, left) if left not in ORDERED else (expr.right, right)
             expected = f"a number, string, timestamp or duration on both sides of '{op}'"
             fix = f"'{op}' orders values; compare {found} values with == or !="
-            self.report(side, _show(side, found), expected, fix)
+            self.report(side, shown(side, found), expected, fix)
         elif unify(left, right) is None:
             kind = "number" if left in NUMBER else left
-            example = f"{canonical(expr.left)} {op} {_EXAMPLES.get(kind, kind)}"
-            expected = f"{_a(kind)} to compare with '{canonical(expr.left)}'"
+            example = f"{canonical(expr.left)} {op} {EXAMPLES.get(kind, kind)}"
+            expected = f"{article(kind)} to compare with '{canonical(expr.left)}'"
             fix = f"compare it with a {kind}, e.g. {example}"
-            self.report(expr.right, _show(expr.right, right), expected, fix)
+            self.report(expr.right, shown(expr.right, right), expected, fix)
 
     def membership(self, expr: Binary, left: str, right: str) -> None:
         element = element_type(right)
         if element is None:
             expected = 'a list after \'in\', e.g. ["A", "B"] or params.allowed_types'
             fix = "put the values in a list: [a, b]"
-            self.report(expr.right, _show(expr.right, right), expected, fix)
+            self.report(expr.right, shown(expr.right, right), expected, fix)
         elif unify(left, element) is None:
             kind = "number" if element in NUMBER else element
-            expected = f"{_a(kind)} to look up in a list<{element}>"
+            expected = f"{article(kind)} to look up in a list<{element}>"
             fix = f"look up a {kind}, or use a list of {left} values"
-            self.report(expr.left, _show(expr.left, left), expected, fix)
+            self.report(expr.left, shown(expr.left, left), expected, fix)
 
     def ternary(self, expr: Ternary) -> str | None:
         condition = self.visit(expr.condition)
         if condition is not None and condition != "bool":
-            found = _show(expr.condition, condition)
-            fix = _condition_fix(expr.condition, condition)
+            found = shown(expr.condition, condition)
+            fix = condition_fix(expr.condition, condition)
             self.report(expr.condition, found, "a bool condition before '?'", fix)
         then = self.visit(expr.then)
         otherwise = self.visit(expr.otherwise)
@@ -409,7 +358,7 @@ class _Checker:
             return None
         result = unify(then, otherwise)
         if result is None:
-            found = _show(expr.otherwise, otherwise)
-            expected = f"{_a(then)} like the branch after '?'"
+            found = shown(expr.otherwise, otherwise)
+            expected = f"{article(then)} like the branch after '?'"
             self.report(expr.otherwise, found, expected, "give both branches the same type")
         return result
