@@ -1,29 +1,27 @@
 """The kept answers of the dashboard and the incident list (``guarantor.web.answer_cache``),
 on SQLite and PostgreSQL: an answer kept for one party is never served to another party or
 to the cell, users with the same visibility share it, and a new fusion run (a data change)
-is seen at once. The data and users are those of ``test_web_api_read``."""
+is seen at once. The data and users are those of ``desk_api_data``."""
 
-# ruff: noqa: F811  (the fixture ``application`` is imported, and named as a parameter)
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fastapi.testclient import TestClient
-from test_web_api_read import (  # the same data, users and helpers
+import pytest
+from desk_api_data import (  # the same data, users and helpers
     COLUMNS,
-    FAST,
-    PASSWORD,
     RECORDS,
     USERS,
-    application,  # noqa: F401  (a fixture)
+    desk_application,
     every_page,
     ok,
     record_of_incidents,
     released,
-    signed_in,
 )
+from fastapi.testclient import TestClient
 
 from guarantor.bootstrap.app import Application
 from guarantor.cli.main import main
@@ -31,8 +29,16 @@ from guarantor.services import users as user_service
 from guarantor.storage.security_store import SqlSecurityUnitOfWork
 from guarantor.web.answer_cache import AnswerCache
 from guarantor.web.app import create_app
+from web_session import FAST, PASSWORD, signed_in
 
 BOARD = {"agreement": "framework-2025"}
+
+
+@pytest.fixture
+def application(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Application]:
+    yield from desk_application(database_url, tmp_path, monkeypatch)
 
 
 def _answers(client: TestClient) -> dict[str, Any]:
