@@ -3,10 +3,10 @@
 Names are compared after :func:`normalise_place_name` (:mod:`guarantor.io.place_names`):
 one Cyrillic-to-Latin scheme (the Ukrainian national romanisation of 2010, with the Russian
 letters added), so that Ukrainian, Russian and Latin spellings of a name meet; GeoNames'
-alternate names supply the rest
-("Kharkov" and "Харьков" are alternate names of Kharkiv). When the name as given finds
-nothing, it is tried without a parenthesis, without a settlement-type word ("smt", "село",
-"village of", "... town"), then in the looser form of :func:`loose_place_key`.
+alternate names supply the rest ("Kharkov" and "Харьков" are alternate names of Kharkiv).
+When the name as given finds nothing, it is tried without a parenthesis, without a
+settlement-type word ("smt", "село", "village of", "... town"), then in the looser form of
+:func:`loose_place_key`.
 
 Resolution never guesses (``resolution`` is one of :data:`RESOLUTIONS`):
 
