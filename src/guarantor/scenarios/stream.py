@@ -25,10 +25,9 @@ Cost: a push evaluates only the predicates its incident can satisfy
 (:class:`~guarantor.scenarios.dispatch.RuleIndex`); :meth:`StreamEvaluator.push_frame`
 takes a micro-batch, evaluates its predicates, zones, positions and violation explanations
 with the batch target at once (:mod:`guarantor.scenarios.stream_frames`), and emits exactly
-the events of pushing its rows one by one; a new incident whose matches have no window
-issues its results without the re-run machinery. A frame of new incidents in
-``(time, incident_id)`` order after everything held takes the columnar path
-(:mod:`guarantor.scenarios.stream_columnar`): no per-incident state until a push needs it.
+the events of pushing its rows one by one. A frame of new incidents in ``(time, incident_id)``
+order after everything held takes the columnar path (:mod:`~.stream_columnar`, window
+partitions as arrays): no per-incident state until a push needs it.
 :meth:`StreamEvaluator.push_frame_events` gives a frame's events as one Polars frame (same
 events, same order, rows included, violation explanations columnar as in batch and rendered
 to their text by :meth:`StreamEvaluator.render_events`; on the columnar path no Python object
