@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+
+from hypothesis import strategies as st
 
 from guarantor.agreement.model import (
     Clause,
@@ -220,5 +223,31 @@ def mixed_version() -> ResolvedVersion:
         positions=(
             position("p-west", "ua", 37.6, 47.6, (0.0, 20.0)),
             position("p-east", "ua", 38.0, 48.1, (10.0, None), (-40.0, -20.0)),
+        ),
+    )
+
+
+def incident_steps(
+    advances: Sequence[float], lateness: Sequence[float], lats: Sequence[float | None]
+) -> st.SearchStrategy[tuple[str, float, float, int, dict[str, Any]]]:
+    """Hypothesis steps of a random incident stream over :func:`mixed_version`'s fields:
+    (new or correct, clock advance in hours, lateness in hours, which earlier incident a
+    correction replaces, the incident's fields)."""
+    return st.tuples(
+        st.sampled_from(["new", "new", "new", "correct"]),
+        st.sampled_from(list(advances)),
+        st.sampled_from(list(lateness)),
+        st.integers(0, 10**6),
+        st.fixed_dictionaries(
+            {
+                "type": st.sampled_from(["shelling", "clash", "other", None]),
+                "severity": st.sampled_from([None, 1, 2, 3]),
+                "oblast": st.sampled_from(["A", "B", None]),
+                "deaths": st.sampled_from([None, 0, 1, 2]),
+                "calibre_mm": st.sampled_from([None, 82.3, 122.0, 152.5]),
+                "actor": st.sampled_from(["ru", "ua"]),
+                "lat": st.sampled_from(list(lats)),
+                "lon": st.sampled_from([None, 37.5, 38.1]),
+            }
         ),
     )

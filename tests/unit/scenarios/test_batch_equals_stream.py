@@ -10,6 +10,7 @@ import pytest
 from engine_factories import (
     canonical,
     incident,
+    incident_steps,
     mixed_version,
 )
 from hypothesis import HealthCheck, given, settings
@@ -23,23 +24,10 @@ from guarantor.scenarios.stream import LiveResults, StreamEvaluator, StreamEvent
 LATENESS_HOURS = 12
 VERSION = mixed_version()
 
-step = st.tuples(
-    st.sampled_from(["new", "new", "new", "correct"]),
-    st.sampled_from([0.0, 0.0, 0.5, 1.0, 3.0, 7.0, 24.0]),  # clock advance, hours
-    st.sampled_from([0.0, 0.0, 0.0, -2.0, -11.5, -12.0, -30.0]),  # lateness, hours
-    st.integers(0, 10**6),  # which recent incident a correction replaces
-    st.fixed_dictionaries(
-        {
-            "type": st.sampled_from(["shelling", "clash", "other", None]),
-            "severity": st.sampled_from([None, 1, 2, 3]),
-            "oblast": st.sampled_from(["A", "B", None]),
-            "deaths": st.sampled_from([None, 0, 1, 2]),
-            "calibre_mm": st.sampled_from([None, 82.3, 122.0, 152.5]),
-            "actor": st.sampled_from(["ru", "ua"]),
-            "lat": st.sampled_from([None, 47.5, 48.2, 46.0]),
-            "lon": st.sampled_from([None, 37.5, 38.1]),
-        }
-    ),
+step = incident_steps(
+    advances=[0.0, 0.0, 0.5, 1.0, 3.0, 7.0, 24.0],
+    lateness=[0.0, 0.0, 0.0, -2.0, -11.5, -12.0, -30.0],
+    lats=[None, 47.5, 48.2, 46.0],
 )
 
 
